@@ -1,0 +1,19 @@
+"""The one API object; each app adds its router here."""
+
+from ninja import NinjaAPI
+
+from sanbu.catalog.api import router as catalog_router
+from sanbu.core.api import ActorSessionAuth, install_error_handlers
+from sanbu.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="三不 Sanbu API",
+    version="1",
+    description="政务信息资源目录、共享交换与信息化项目治理。错误统一为 {code, message, details}，code 为稳定的机器可读代码。",
+    auth=ActorSessionAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/orgs", orgs_router)
+api.add_router("/catalog", catalog_router)

@@ -1,0 +1,261 @@
+"""Parsing and storing the rows that mount a resource (挂接).
+
+Every row is checked against the resource's items: type, length, dates, and the check digits of
+公民身份号码 and 统一社会信用代码 (by the element an item references, or by its name). Parsing streams the
+file (openpyxl read-only, csv reader); nothing is stored unless every row passes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from django.db import transaction
+
+from sanbu.core.identifiers import check_citizen_id, check_uscc
+
+from .models import DataRow
+
+MAX_REPORTED_ERRORS = 500
+ID_ELEMENTS = {"DE00001"}
+USCC_ELEMENTS = {"DE00009"}
+ID_NAMES = {"公民身份号码", "身份证号", "身份证号码", "居民身份证号码"}
+USCC_NAMES = {"统一社会信用代码", "社会信用代码"}
+TRUE_WORDS = {"是", "true", "1", "y", "yes", "t"}
+FALSE_WORDS = {"否", "false", "0", "n", "no", "f"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    where: str  # "<sheet>!<row>" with Excel row numbers (header = row 1)
+    column: str
+    code: str
+    message: str
+
+
+@dataclass
+class ParsedRows:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+
+
+def _element_id(item: Any) -> str | None:
+    element = getattr(item, "element", None)
+    return element.identifier if element is not None else None
+
+
+def id_kind(item: Any) -> str | None:
+    """'id' for a 公民身份号码 item, 'uscc' for a 统一社会信用代码 item, else None."""
+    ident = _element_id(item)
+    if ident in ID_ELEMENTS or item.name in ID_NAMES:
+        return "id"
+    if ident in USCC_ELEMENTS or item.name in USCC_NAMES:
+        return "uscc"
+    return None
+
+
+def key_item(items: Sequence[Any]) -> Any | None:
+    keys = [i for i in items if i.is_key]
+    if keys:
+        return keys[0]
+    return next((i for i in items if id_kind(i)), None)
+
+
+def _parse_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _parse_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y%m%d%H%M%S"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def convert(item: Any, raw: Any) -> tuple[Any, str | None]:
+    """Turn a cell into the stored JSON value, or give the Chinese reason it is not acceptable."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if item.is_key:
+            return None, "主键信息项不能为空"
+        return None, None
+    dt = item.data_type
+    if dt in {"C", "M", "G"}:
+        text = raw if isinstance(raw, str) else (str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw))
+        text = text.strip()
+        kind = id_kind(item)
+        if kind == "id":
+            check = check_citizen_id(text)
+            if not check.ok:
+                return None, check.message
+            text = check.value
+        elif kind == "uscc":
+            check = check_uscc(text)
+            if not check.ok:
+                return None, check.message
+            text = check.value
+        if item.length and dt == "C" and len(text) > item.length:
+            return None, f"长度 {len(text)} 超过定义的 {item.length}"
+        return text, None
+    if dt in {"N", "Y", "B", "F"}:
+        try:
+            number = Decimal(str(raw).strip().replace(",", ""))
+        except InvalidOperation:
+            return None, f"“{raw}”不是数值"
+        if not number.is_finite():
+            return None, f"“{raw}”不是有限数值"
+        return (str(number) if dt == "Y" else float(number)), None
+    if dt == "I":
+        try:
+            number = Decimal(str(raw).strip())
+        except InvalidOperation:
+            return None, f"“{raw}”不是整数"
+        if not number.is_finite() or number != number.to_integral_value():
+            return None, f"“{raw}”不是整数"
+        return int(number), None
+    if dt == "D":
+        d = _parse_date(raw)
+        if d is None:
+            return None, f"“{raw}”不是有效日期，请用 YYYY-MM-DD"
+        return d.isoformat(), None
+    if dt == "T":
+        t = _parse_datetime(raw)
+        if t is None:
+            return None, f"“{raw}”不是有效的日期时间，请用 YYYY-MM-DD HH:MM:SS"
+        return t.isoformat(sep=" "), None
+    if dt == "L":
+        word = str(raw).strip().lower()
+        if isinstance(raw, bool):
+            return raw, None
+        if word in TRUE_WORDS:
+            return True, None
+        if word in FALSE_WORDS:
+            return False, None
+        return None, f"“{raw}”不是逻辑值，请填 是 或 否"
+    return str(raw), None
+
+
+def _iter_table(file: IO[bytes], filename: str) -> tuple[str, Iterator[Sequence[Any]]]:
+    name = filename.lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(file, read_only=True, data_only=True)
+        ws = wb["数据"] if "数据" in wb.sheetnames else wb.worksheets[0]
+        return ws.title, ws.iter_rows(values_only=True)
+    if name.endswith((".csv", ".txt")):
+        raw = file.read()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValueError("encoding")
+        return "CSV", iter(csv.reader(io.StringIO(text)))
+    raise ValueError("format")
+
+
+def parse_rows(*, file: IO[bytes], filename: str, items: Sequence[Any]) -> ParsedRows:
+    result = ParsedRows()
+
+    def fail(where: str, column: str, code: str, message: str) -> None:
+        result.error_count += 1
+        if len(result.errors) < MAX_REPORTED_ERRORS:
+            result.errors.append(RowError(where, column, code, message))
+
+    try:
+        sheet, table = _iter_table(file, filename)
+    except ValueError as exc:
+        msg = "文件编码无法识别，请另存为 UTF-8 的 CSV" if str(exc) == "encoding" else "只支持 .xlsx 或 .csv 文件"
+        fail("文件", "", "mount.file_format", msg)
+        return result
+    except Exception:
+        fail("文件", "", "mount.file_unreadable", "文件无法读取：请确认是未加密的 .xlsx 或 CSV 文件")
+        return result
+    header = next(table, None)
+    if header is None:
+        fail(f"{sheet}!1", "", "mount.empty", "文件为空：第 1 行应为列名（信息项名称）")
+        return result
+    columns = [str(h).strip() if h is not None else "" for h in header]
+    by_name = {i.name: i for i in items}
+    positions: dict[str, int] = {}
+    for idx, col in enumerate(columns):
+        if not col:
+            continue
+        if col not in by_name:
+            fail(f"{sheet}!1", col, "mount.unknown_column", f"列“{col}”不是该资源的信息项，请删除或改为信息项名称")
+        elif col in positions:
+            fail(f"{sheet}!1", col, "mount.duplicate_column", f"列“{col}”重复")
+        else:
+            positions[col] = idx
+    missing = [i.name for i in items if i.name not in positions]
+    if missing:
+        fail(f"{sheet}!1", "、".join(missing), "mount.missing_column", f"缺少信息项列：{'、'.join(missing)}")
+    if result.errors:
+        return result
+    key = key_item(items)
+    seen_keys: dict[str, int] = {}
+    for row_no, values in enumerate(table, start=2):
+        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        record: dict[str, Any] = {}
+        row_ok = True
+        for item in items:
+            pos = positions[item.name]
+            raw = values[pos] if pos < len(values) else None
+            value, problem = convert(item, raw)
+            if problem:
+                row_ok = False
+                fail(f"{sheet}!{row_no}", item.name, "mount.invalid_value", f"“{item.name}”列：{problem}")
+            record[item.name] = value
+        if row_ok and key is not None:
+            kv = str(record.get(key.name) or "")
+            if kv in seen_keys:
+                fail(f"{sheet}!{row_no}", key.name, "mount.duplicate_key",
+                     f"主键“{key.name}”的值 {kv} 与第 {seen_keys[kv]} 行重复")  # fmt: skip
+            else:
+                seen_keys[kv] = row_no
+        result.rows.append(record)
+    if not result.rows and not result.errors:
+        fail(f"{sheet}!2", "", "mount.no_rows", "文件中没有数据行")
+    if result.errors:
+        result.rows = []
+    return result
+
+
+def store_rows(*, resource_id: int, mount_id: int, rows: list[dict[str, Any]], key_name: str | None = None) -> int:
+    """Replace the resource's rows with these (on the datastore alias, in its own transaction)."""
+    with transaction.atomic(using="datastore"):
+        DataRow.objects.filter(resource_id=resource_id).delete()
+        batch: list[DataRow] = []
+        for n, row in enumerate(rows, start=1):
+            key = str(row.get(key_name) or "") if key_name else ""
+            batch.append(DataRow(resource_id=resource_id, mount_id=mount_id, row_no=n, key=key[:64], data=row))
+            if len(batch) >= 2000:
+                DataRow.objects.bulk_create(batch)
+                batch.clear()
+        if batch:
+            DataRow.objects.bulk_create(batch)
+    return len(rows)

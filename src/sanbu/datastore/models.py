@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class DataRow(models.Model):
+    """One record of a mounted resource, on the ``datastore`` database alias.
+
+    ``resource_id``/``mount_id`` refer to catalog rows on the default alias (no cross-database FK).
+    ``key`` holds the value of the resource's key item for indexed lookups.
+    """
+
+    resource_id = models.BigIntegerField()
+    mount_id = models.BigIntegerField()
+    row_no = models.PositiveIntegerField()
+    key = models.CharField(max_length=64, blank=True)
+    data = models.JSONField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["resource_id", "key"]),
+            models.Index(fields=["mount_id", "row_no"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}#{self.row_no}"

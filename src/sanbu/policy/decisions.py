@@ -1,0 +1,45 @@
+"""Decisions: what a rule says, why, which fact failed, what would make it pass, and where the rule comes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    ALLOW = "allow"
+    WARN = "warn"
+    BLOCK = "block"
+    NEEDS_REVIEW = "needs-review"
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    rule_id: str
+    outcome: Outcome
+    reason: str = ""
+    fact: Fact | None = None
+    remedy: str = ""
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def blocks(self) -> bool:
+        return self.outcome is Outcome.BLOCK
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "fact": None if self.fact is None else {"name": self.fact.name, "value": self.fact.value},
+            "remedy": self.remedy,
+            "source": self.source,
+        }
