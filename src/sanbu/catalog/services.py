@@ -22,7 +22,7 @@ from sanbu.orgs.models import Department
 from sanbu.policy.decisions import Decision
 from sanbu.policy.rules import catalog as rules
 
-from . import codes, facts
+from . import codes, facts, search
 from .elements import ElementIndex
 from .inputs import ItemInput, ResourceInput, validate_resource
 from .models import (
@@ -226,6 +226,7 @@ def resource_register(
         if item.is_authoritative and element is not None:
             claim_authority(actor=actor, department=dept, element=element)
     audit.record(actor=actor, action="catalog.resource.register", obj=resource, after=resource_snapshot(resource))
+    search.index_resources([resource.pk])
     return resource
 
 
@@ -263,6 +264,7 @@ def resource_update(
         if item.is_authoritative and element is not None:
             claim_authority(actor=actor, department=resource.department, element=element)
     audit.record(actor=actor, action="catalog.resource.update", obj=resource, before=before, after=after)
+    search.index_resources([resource.pk])
     return resource
 
 
