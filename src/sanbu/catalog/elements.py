@@ -9,6 +9,8 @@ from rapidfuzz import fuzz, process
 from .models import DataElement
 
 FUZZY_THRESHOLD = 85
+# Chinese item names are short: one character off in four ("出身日期" → 出生日期) is a typo worth flagging.
+SHORT_NAME_THRESHOLD = 75
 
 
 class ElementIndex:
@@ -33,7 +35,8 @@ class ElementIndex:
             return exact, 100
         names = {n: e for e in self.elements for n in e.all_names()}
         best = process.extractOne(item_name, list(names), scorer=fuzz.ratio)
-        if best and best[1] >= FUZZY_THRESHOLD:
+        threshold = SHORT_NAME_THRESHOLD if len(item_name.strip()) <= 4 else FUZZY_THRESHOLD
+        if best and best[1] >= threshold:
             return names[best[0]], int(best[1])
         return None
 

@@ -176,7 +176,7 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
             return self.none()
         visible = Q(state__in=[ResourceState.PUBLISHED, ResourceState.OFFLINE])
         for prefix in actor.jurisdictions_for("catalog.resource.view_all"):
-            visible |= Q(jurisdiction_id__startswith=prefix)
+            visible |= Q(jurisdiction__code__startswith=prefix)
         depts = actor.departments_for("catalog.resource.view_all")
         if depts:
             visible |= Q(department_id__in=depts)

@@ -39,7 +39,7 @@ class ResourceFilters:
         if self.jurisdiction:
             from sanbu.core.actor import jurisdiction_prefix
 
-            qs = qs.filter(jurisdiction_id__startswith=jurisdiction_prefix(self.jurisdiction))
+            qs = qs.filter(jurisdiction__code__startswith=jurisdiction_prefix(self.jurisdiction))
         if self.state:
             qs = qs.filter(state=self.state)
         return qs
@@ -86,7 +86,7 @@ def review_queue(*, actor: Actor) -> QuerySet[Resource]:
         return qs.order_by("updated_at")
     cond = Q(pk__in=[])
     for prefix in actor.jurisdictions_for("catalog.resource.review"):
-        cond |= Q(jurisdiction_id__startswith=prefix)
+        cond |= Q(jurisdiction__code__startswith=prefix)
     return qs.filter(cond).order_by("updated_at")
 
 
@@ -115,7 +115,7 @@ def conflict_list(*, actor: Actor, state: str = ConflictState.OPEN) -> QuerySet[
         if not actor.is_superuser:
             cond = Q(pk__in=[])
             for prefix in actor.jurisdictions_for("catalog.resource.view_all"):
-                cond |= Q(claimant__jurisdiction_id__startswith=prefix)
+                cond |= Q(claimant__jurisdiction__code__startswith=prefix)
         return qs.filter(cond)
     depts = actor.departments_for("catalog.resource.view_all")
     return qs.filter(Q(claimant_id__in=depts) | Q(incumbent_id__in=depts))

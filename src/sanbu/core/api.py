@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import SessionAuth
 
 from .actor import Actor
+from .audit import verify_chain
 from .errors import NotAuthenticated, PermissionDenied, SanbuError
+from .models import ChangeRecord
 
 
 class ActorSessionAuth(SessionAuth):
@@ -47,3 +50,67 @@ def install_error_handlers(api: NinjaAPI) -> None:
         ]
         body = {"code": "request.invalid", "message": "请求参数不符合要求，请按 errors 逐项修改。", "details": {}, "errors": errors}
         return api.create_response(request, body, status=400)
+
+
+# --- the audit chain, for auditors and the authority --------------------------------------------------
+
+router = Router(tags=["audit"])
+
+
+class AuditVerifyOut(Schema):
+    ok: bool
+    records: int
+    first_bad_seq: int | None
+    message: str
+
+
+class AuditRecordOut(Schema):
+    seq: int
+    created_at: datetime
+    actor: str
+    department: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    before: Any
+    after: Any
+    request_id: str
+    hash: str
+
+
+def _require_audit(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if not actor.may("audit.view"):
+        raise PermissionDenied("audit.forbidden", "只有审计人员和平台管理员可以查看审计日志。")
+    return actor
+
+
+@router.get("/verify", response=AuditVerifyOut, summary="校验审计哈希链")
+def verify(request: HttpRequest) -> AuditVerifyOut:
+    _require_audit(request)
+    count, problem = verify_chain()
+    return AuditVerifyOut(
+        ok=problem is None,
+        records=count,
+        first_bad_seq=problem.seq if problem else None,
+        message=problem.message if problem else "审计链完好",
+    )
+
+
+@router.get("/records", response=list[AuditRecordOut], summary="变更记录")
+def records(request: HttpRequest, object_type: str = "", object_id: str = "", limit: int = 100) -> list[AuditRecordOut]:
+    _require_audit(request)
+    qs = ChangeRecord.objects.order_by("-seq")
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    return [
+        AuditRecordOut(
+            seq=r.seq, created_at=r.created_at, actor=r.actor_username, department=r.actor_department,
+            action=r.action, object_type=r.object_type, object_id=r.object_id, object_repr=r.object_repr,
+            before=r.before, after=r.after, request_id=r.request_id, hash=r.hash,
+        )  # fmt: skip
+        for r in qs[: max(1, min(limit, 1000))]
+    ]

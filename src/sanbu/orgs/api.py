@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from . import selectors, services
 from .models import Department
@@ -33,7 +33,7 @@ def departments(request: HttpRequest) -> list[OrgsDepartmentOut]:
 
 
 @router.post("/departments", response={201: OrgsDepartmentCreated}, summary="登记部门")
-def create_department(request: HttpRequest, body: OrgsDepartmentIn) -> tuple[int, OrgsDepartmentCreated]:
+def create_department(request: HttpRequest, body: OrgsDepartmentIn) -> Status[OrgsDepartmentCreated]:
     result = services.department_create(
         actor=request.actor,  # type: ignore[attr-defined]
         name=body.name,
@@ -41,4 +41,4 @@ def create_department(request: HttpRequest, body: OrgsDepartmentIn) -> tuple[int
         jurisdiction=body.jurisdiction,
         short_name=body.short_name,
     )
-    return 201, OrgsDepartmentCreated(department=_out(result.department), warnings=result.warnings)
+    return Status(201, OrgsDepartmentCreated(department=_out(result.department), warnings=result.warnings))

@@ -37,7 +37,7 @@ def department_create(
 ) -> DepartmentResult:
     juris = _jurisdiction(jurisdiction)
     if not actor.can("orgs.department.manage", Scope(jurisdiction=juris.code)):
-        raise PermissionDenied("orgs.department.forbidden", "只有平台管理员可以登记部门。")
+        raise NotFound("orgs.jurisdiction.not_found", "只有该行政区划的平台管理员可以登记部门。")
     name = name.strip()
     if not name:
         raise ValidationFailed("orgs.department.name_required", "部门名称不能为空。")

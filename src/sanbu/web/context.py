@@ -1,7 +1,68 @@
+"""Template context for every page: the actor, the platform name and the navigation for the actor's roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+PLATFORM_NAME = "三不 · 政务数据共享与项目治理平台"
+
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    url: str
+    active: bool = False
+    count: int = 0
+
+
+def _nav(request: HttpRequest, actor: Any) -> list[NavItem]:
+    if actor is None or not actor.is_authenticated:
+        return []
+    path = request.path
+    items: list[tuple[str, str, str, int]] = [("home", _("首页"), reverse("home"), 0)]
+    if actor.may("catalog.browse"):
+        items.append(("catalog", _("目录检索"), reverse("catalog-browse"), 0))
+    if actor.may("catalog.resource.register"):
+        items.append(("register", _("登记资源"), reverse("resource-new"), 0))
+    if actor.may("catalog.import"):
+        items.append(("import", _("导入导出"), reverse("catalog-import"), 0))
+    if actor.may("catalog.resource.review"):
+        from sanbu.catalog.selectors import review_queue
+
+        items.append(("review", _("审核队列"), reverse("review-queue"), review_queue(actor=actor).count()))
+    if actor.may("catalog.element.view"):
+        items.append(("elements", _("数据元标准"), reverse("element-list"), 0))
+
+    def is_active(key: str, url: str) -> bool:
+        if key == "home":
+            return path == url
+        if key == "catalog":
+            return path.startswith(url) and not any(
+                path.startswith(reverse(n)) for n in ("resource-new", "catalog-import", "review-queue", "element-list")
+            )
+        return path.startswith(url)
+
+    return [NavItem(k, label, url, is_active(k, url), n) for k, label, url, n in items]
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
-    return {"actor": getattr(request, "actor", None), "platform_name": "三不 · 政务数据共享与项目治理平台"}
+    actor = getattr(request, "actor", None)
+    roles: list[str] = []
+    if actor is not None and actor.is_authenticated:
+        from sanbu.orgs.models import Role
+
+        names = dict(Role.objects.filter(code__in=actor.roles).values_list("code", "name"))
+        roles = [names.get(r, r) for r in sorted(actor.roles)]
+    return {
+        "actor": actor,
+        "platform_name": PLATFORM_NAME,
+        "nav_items": _nav(request, actor) if actor is not None else [],
+        "actor_roles": roles,
+    }

@@ -1,0 +1,807 @@
+"""Catalog import from the department template (``catalog_template.xlsx``).
+
+Validate everything, then write everything: the workbook is streamed into typed rows (sheet and Excel row
+kept), every row runs the shared ``inputs.validate_resource`` plus the checks across rows and against the
+database (provider code and permission, duplicate names and codes, orphan item rows, unknown data
+elements). Any error, or a dry run, writes nothing. Otherwise one transaction creates the new resources and
+updates the changed ones in bulk, with one change record per resource; an unchanged resource is left alone
+(no revision bump, no change record), so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from sanbu.core import audit
+from sanbu.core.actor import Actor
+from sanbu.core.identifiers import check_uscc
+from sanbu.orgs.models import Department
+
+from . import codes, search, services
+from .elements import ElementIndex
+from .inputs import ItemInput, ResourceInput, validate_resource
+from .models import (
+    CodeSequence,
+    DataElement,
+    ElementConflict,
+    Masking,
+    Resource,
+    ResourceItem,
+    ResourceState,
+)
+from .sheet import (
+    FILE_SHEET,
+    ITEM_BY_FIELD,
+    ITEM_COLUMNS,
+    ITEM_SHEET,
+    RESOURCE_BY_FIELD,
+    RESOURCE_COLUMNS,
+    RESOURCE_SHEET,
+    CellValueError,
+    Column,
+    choice_labels,
+    normalize_header,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_int,
+    text_of,
+)
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, phase)``; phase is ``parse``, ``check`` or ``write``."""
+
+PROGRESS_EVERY = 2000
+BATCH = 1000
+# Fields compared to decide whether a matched resource changed (the code never changes once given).
+COMPARED_FIELDS = [f for f in services.RESOURCE_FIELDS if f != "code"]
+SHEET_ORDER = {FILE_SHEET: 0, RESOURCE_SHEET: 1, ITEM_SHEET: 2}
+_RESOURCE_INDEX = {c.field: i for i, c in enumerate(RESOURCE_COLUMNS)}
+_ITEM_INDEX = {c.field: i for i, c in enumerate(ITEM_COLUMNS)}
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportRowError:
+    """One problem, placed at its sheet, Excel row (header = 1) and column."""
+
+    sheet: str
+    row: int
+    column: str  # the template's column name without the required mark; "" for the whole row or file
+    code: str  # stable, e.g. ``import.uscc.checksum``
+    message: str  # Chinese: what is wrong and how to fix it
+    letter: str = ""  # the column letter, e.g. ``J``
+
+    @property
+    def cell(self) -> str:
+        return f"{self.letter}{self.row}" if self.letter else str(self.row)
+
+    def line(self) -> str:
+        """``资源!5 共享条件：有条件共享时必须填写共享条件（CAT-5）。``"""
+        where = f"{self.sheet}!{self.row}"
+        return f"{where} {self.column}：{self.message}" if self.column else f"{where} {self.message}"
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return SHEET_ORDER.get(self.sheet, 9), self.row, self.letter
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "letter": self.letter,
+                "code": self.code, "message": self.message, "line": self.line()}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """What the import does (or, in a dry run, would do) with one 资源 row."""
+
+    row: int
+    action: str  # create, update, unchanged
+    name: str
+    provider: str  # the provider's 统一社会信用代码
+    code: str  # "" when the platform will generate it
+    resource_id: int | None
+    items: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ImportReport:
+    errors: list[ImportRowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    resource_ids: list[int] = field(default_factory=list)  # created and updated resources
+    dry_run: bool = False
+    items: int = 0  # 信息项 rows read
+    changes: list[PlannedChange] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. 一数一源 conflicts opened
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def lines(self) -> list[str]:
+        return [e.line() for e in self.errors]
+
+    def summary(self) -> str:
+        verb = "将" if self.dry_run else ""
+        return f"{verb}新建 {self.created}、{verb}更新 {self.updated}、未变 {self.unchanged}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "dry_run": self.dry_run, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "items": self.items, "resource_ids": self.resource_ids,
+            "errors": [e.as_dict() for e in self.errors], "changes": [c.as_dict() for c in self.changes],
+            "warnings": self.warnings,
+        }  # fmt: skip
+
+
+# --- parsed rows ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ItemRow:
+    row: int
+    resource_name: str
+    data: ItemInput
+    bad: set[str]
+
+
+@dataclass(slots=True)
+class ResourceRow:
+    row: int
+    data: ResourceInput
+    provider_name: str
+    provider_uscc: str
+    bad: set[str]
+    item_rows: list[ItemRow] = field(default_factory=list)
+    failed: bool = False
+    department: Department | None = None
+    elements: list[DataElement | None] = field(default_factory=list)
+
+
+@dataclass
+class ParsedWorkbook:
+    resources: list[ResourceRow] = field(default_factory=list)
+    items: list[ItemRow] = field(default_factory=list)
+    errors: list[ImportRowError] = field(default_factory=list)
+    fatal: bool = False
+
+
+class _Errors:
+    """Collects errors and remembers which rows failed."""
+
+    def __init__(self) -> None:
+        self.items: list[ImportRowError] = []
+
+    def add(self, sheet: str, row: int, col: Column | None, code: str, message: str) -> None:
+        self.items.append(
+            ImportRowError(sheet, row, col.header if col else "", code, message, col.letter if col else "")
+        )
+
+
+def _opened(file: Any) -> tuple[Any, str | None]:
+    """The workbook, or the reason it cannot be read as .xlsx."""
+    import openpyxl
+
+    head = b""
+    if isinstance(file, str | Path):
+        try:
+            with open(file, "rb") as fh:
+                head = fh.read(8)
+        except OSError as exc:
+            return None, f"无法读取文件：{exc.strerror or exc}。"
+    elif hasattr(file, "read") and hasattr(file, "seek"):
+        pos = file.tell()
+        head = file.read(8)
+        file.seek(pos)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return None, "这是旧版 Excel（.xls）文件：请在 Excel 中“另存为” .xlsx 格式后再导入。"
+    if head and not head.startswith(b"PK"):
+        return None, "文件不是 Excel 工作簿（.xlsx）：请下载平台提供的目录模板，填写后按 .xlsx 格式保存再导入。"
+    try:
+        return openpyxl.load_workbook(file, read_only=True, data_only=True), None
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        return None, f"文件不是有效的 Excel 工作簿（.xlsx），无法打开（{type(exc).__name__}）：请按 .xlsx 格式保存后再导入。"
+    except Exception as exc:  # openpyxl raises many kinds on damaged files; the user gets a message, not a traceback
+        return None, f"文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）：请用 Excel 打开检查后另存为 .xlsx。"
+
+
+def _rows(ws: Any, width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for number, values in enumerate(ws.iter_rows(min_row=1, max_col=width, values_only=True), start=1):
+        yield number, values
+
+
+def _check_header(sheet: str, values: tuple[Any, ...], columns: tuple[Column, ...], errors: _Errors) -> bool:
+    ok = True
+    for i, col in enumerate(columns):
+        actual = text_of(values[i]) if i < len(values) else ""
+        if normalize_header(actual) != normalize_header(col.title):
+            ok = False
+            shown = f"“{actual}”" if actual else "空白"
+            errors.add(
+                sheet, 1, col, "import.header.mismatch",
+                f"第 {col.letter} 列表头应为“{col.title}”，实际为{shown}：请使用平台提供的目录模板，不要增删、调换或改名列。",
+            )  # fmt: skip
+    return ok
+
+
+def _read_cells(
+    sheet: str, row: int, values: tuple[Any, ...], columns: tuple[Column, ...], errors: _Errors
+) -> tuple[dict[str, Any], set[str]]:
+    out: dict[str, Any] = {}
+    bad: set[str] = set()
+    for i, col in enumerate(columns):
+        raw = values[i] if i < len(values) else None
+        value: Any
+        try:
+            if col.kind == "choice":
+                assert col.choices is not None
+                value = parse_choice(raw, col.choices)
+            elif col.kind == "bool":
+                value = parse_bool(raw)
+            elif col.kind == "date":
+                value = parse_date(raw)
+            elif col.kind == "int":
+                value = parse_int(raw)
+            else:
+                value = text_of(raw)
+                if col.max_length and len(value) > col.max_length:
+                    raise CellValueError(
+                        "import.cell.too_long", f"不超过 {col.max_length} 字，当前 {len(value)} 字：请精简。"
+                    )
+        except CellValueError as exc:
+            errors.add(sheet, row, col, exc.code, exc.message)
+            bad.add(col.field)
+            value = None
+        if col.required and value in (None, "") and col.field not in bad:
+            hint = "为必填项"
+            if col.kind == "choice" and col.choices is not None:
+                hint += f"，请从下拉列表中选择：{'、'.join(choice_labels(col.choices))}"
+            elif col.kind == "bool":
+                hint += "，请填写“是”或“否”"
+            errors.add(sheet, row, col, "import.cell.required", f"{col.header}{hint}。")
+            bad.add(col.field)
+        out[col.field] = value
+    return out, bad
+
+
+def _resource_input(v: dict[str, Any]) -> ResourceInput:
+    return ResourceInput(
+        name=v["name"] or "", code=v["code"] or "", catalog_class=v["catalog_class"] or "",
+        subclass=v["subclass"] or "", summary=v["summary"] or "", format=v["format"] or "",
+        share_type=v["share_type"] or "", share_condition=v["share_condition"] or "",
+        no_share_basis=v["no_share_basis"] or "", share_method=v["share_method"] or "",
+        open_to_public=bool(v["open_to_public"]), open_condition=v["open_condition"] or "",
+        update_cycle=v["update_cycle"] or "", release_date=v["release_date"], secrecy=v["secrecy"] or "",
+        data_grade=v["data_grade"] or "", source_system=v["source_system"] or "",
+        related_codes=v["related_codes"] or "",
+    )  # fmt: skip
+
+
+def _item_input(v: dict[str, Any]) -> ItemInput:
+    return ItemInput(
+        name=v["name"] or "", data_type=v["data_type"] or "", length=v["length"], element=v["element"] or "",
+        is_key=bool(v["is_key"]), is_authoritative=bool(v["is_authoritative"]), share_type=v["share_type"] or "",
+        share_condition=v["share_condition"] or "", masking=v["masking"] or Masking.NONE,
+    )  # fmt: skip
+
+
+def parse_workbook(file: Any, progress: Progress | None = None) -> ParsedWorkbook:
+    """Stream the two data sheets into typed rows; cell-level errors only (no database)."""
+    errors = _Errors()
+    parsed = ParsedWorkbook()
+    wb, problem = _opened(file)
+    if wb is None:
+        errors.add(FILE_SHEET, 1, None, "import.file.invalid", problem or "")
+        parsed.errors, parsed.fatal = errors.items, True
+        return parsed
+    try:
+        missing = [name for name in (RESOURCE_SHEET, ITEM_SHEET) if name not in wb.sheetnames]
+        for name in missing:
+            errors.add(name, 1, None, "import.sheet.missing",
+                       f"缺少工作表“{name}”：请使用平台提供的目录模板（含“资源”“信息项”两张表）。")  # fmt: skip
+        if missing:
+            parsed.errors, parsed.fatal = errors.items, True
+            return parsed
+        ws_res, ws_items = wb[RESOURCE_SHEET], wb[ITEM_SHEET]
+        total = (ws_res.max_row or 0) + (ws_items.max_row or 0)
+        done = 0
+        header_ok = True
+        for sheet, ws, columns in ((RESOURCE_SHEET, ws_res, RESOURCE_COLUMNS), (ITEM_SHEET, ws_items, ITEM_COLUMNS)):
+            row = 0
+            try:
+                for row, values in _rows(ws, len(columns)):
+                    done += 1
+                    if progress and done % PROGRESS_EVERY == 0:
+                        progress(done, max(total, done), "parse")
+                    if row == 1:
+                        header_ok = _check_header(sheet, values, columns, errors) and header_ok
+                        continue
+                    if not header_ok or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                        continue
+                    cells, bad = _read_cells(sheet, row, values, columns, errors)
+                    if sheet == RESOURCE_SHEET:
+                        parsed.resources.append(
+                            ResourceRow(row, _resource_input(cells), cells["provider_name"] or "",
+                                        cells["provider_uscc"] or "", bad)  # fmt: skip
+                        )
+                    else:
+                        parsed.items.append(ItemRow(row, cells["resource_name"] or "", _item_input(cells), bad))
+                if row == 0:
+                    header_ok = False
+                    errors.add(sheet, 1, None, "import.header.missing",
+                               "工作表是空的，缺少表头：请使用平台提供的目录模板。")  # fmt: skip
+            except Exception as exc:  # a damaged sheet part: report where reading stopped
+                errors.add(sheet, row + 1, None, "import.file.damaged",
+                           f"读取到此行时文件内容损坏（{type(exc).__name__}）：请用 Excel 打开后另存为 .xlsx 再导入。")  # fmt: skip
+                parsed.fatal = True
+        if not header_ok:
+            parsed.fatal = True
+        if progress:
+            progress(done, done, "parse")
+    finally:
+        wb.close()
+    parsed.errors = errors.items
+    return parsed
+
+
+# --- checks across rows and against the database --------------------------------------------------
+
+
+def _field_column(field_name: str, row: ResourceRow) -> tuple[str, int, Column | None, set[str]]:
+    """Map a FieldError.field of validate_resource back to (sheet, row, column, already-bad fields)."""
+    if field_name.startswith("items["):
+        idx_text, _, item_field = field_name[len("items[") :].partition("].")
+        item = row.item_rows[int(idx_text) - 1]
+        return ITEM_SHEET, item.row, ITEM_BY_FIELD.get(item_field), item.bad
+    return RESOURCE_SHEET, row.row, RESOURCE_BY_FIELD.get(field_name), row.bad
+
+
+def _attach_items(parsed: ParsedWorkbook, errors: _Errors) -> None:
+    by_name: dict[str, list[ResourceRow]] = defaultdict(list)
+    for res in parsed.resources:
+        by_name[res.data.name].append(res)
+    col = ITEM_BY_FIELD["resource_name"]
+    for item in parsed.items:
+        if "resource_name" in item.bad:
+            continue
+        owners = by_name.get(item.resource_name, [])
+        if not owners:
+            errors.add(ITEM_SHEET, item.row, col, "import.item.orphan",
+                       f"“{item.resource_name}”在“资源”表中不存在：请与“资源”表中的信息资源名称一字不差，或先在“资源”表登记该资源。")  # fmt: skip
+        elif len({o.provider_uscc for o in owners}) > 1:
+            rows = "、".join(str(o.row) for o in owners)
+            errors.add(ITEM_SHEET, item.row, col, "import.item.ambiguous",
+                       f"“资源”表第 {rows} 行有多个提供方的同名资源，无法确定本信息项所属：请分开文件导入各部门的目录。")  # fmt: skip
+        else:
+            owners[0].item_rows.append(item)
+    for res in parsed.resources:
+        res.data.items = [i.data for i in res.item_rows]
+
+
+def _check_rows(parsed: ParsedWorkbook, errors: _Errors, index: ElementIndex) -> None:
+    """validate_resource on each row, element references, duplicates within the file."""
+    seen_names: dict[tuple[str, str], int] = {}
+    seen_codes: dict[str, int] = {}
+    for res in parsed.resources:
+        before = len(errors.items)
+        for fe in validate_resource(res.data):
+            sheet, row, col, bad = _field_column(fe.field, res)
+            if col is not None and col.field in bad:
+                continue  # the cell itself was already reported
+            kind = "item" if sheet == ITEM_SHEET else "resource"
+            errors.add(sheet, row, col, f"import.{kind}.{fe.code}", fe.message)
+        res.elements = []
+        col_el = ITEM_BY_FIELD["element"]
+        for item in res.item_rows:
+            ref = item.data.element.strip()
+            element = index.find(ref) if ref else None
+            if ref and element is None:
+                errors.add(ITEM_SHEET, item.row, col_el, "import.item.unknown_element",
+                           f"引用数据元“{ref}”不在数据元标准中：请填写标准中的中文名称或标识符（如 公民身份号码），或留空。")  # fmt: skip
+            res.elements.append(element)
+        name = res.data.name.strip()
+        key = (res.provider_uscc.strip().upper(), name)
+        if name and key in seen_names:
+            errors.add(RESOURCE_SHEET, res.row, RESOURCE_BY_FIELD["name"], "import.resource.duplicate_name",
+                       f"与第 {seen_names[key]} 行重复：同一提供方的信息资源名称不能重复，请改名或合并两行。")  # fmt: skip
+        seen_names.setdefault(key, res.row)
+        code = res.data.code.strip()
+        if code and code in seen_codes:
+            errors.add(RESOURCE_SHEET, res.row, RESOURCE_BY_FIELD["code"], "import.code.duplicate",
+                       f"信息资源代码 {code} 与第 {seen_codes[code]} 行重复：每个资源的代码唯一，新资源请留空由平台生成。")  # fmt: skip
+        seen_codes.setdefault(code, res.row)
+        if len(errors.items) > before:
+            res.failed = True
+
+
+def _check_providers(actor: Actor, parsed: ParsedWorkbook, errors: _Errors) -> dict[str, Department]:
+    """提供方代码 valid, a registered department, name matching, and the actor may import for it."""
+    col_code, col_name = RESOURCE_BY_FIELD["provider_uscc"], RESOURCE_BY_FIELD["provider_name"]
+    checks = {raw: check_uscc(raw) for raw in {r.provider_uscc for r in parsed.resources if r.provider_uscc}}
+    valid = sorted({c.value for c in checks.values() if c.ok})
+    departments: dict[str, Department] = {}
+    for start in range(0, len(valid), 500):
+        for d in Department.objects.filter(uscc__in=valid[start : start + 500]):
+            departments[d.uscc] = d
+    for res in parsed.resources:
+        if "provider_uscc" in res.bad:
+            res.failed = True
+            continue
+        check = checks[res.provider_uscc]
+        if not check.ok:
+            errors.add(RESOURCE_SHEET, res.row, col_code, f"import.{check.code}", check.message)
+            res.failed = True
+            continue
+        dept = departments.get(check.value)
+        if dept is None:
+            errors.add(RESOURCE_SHEET, res.row, col_code, "import.provider.unknown",
+                       f"统一社会信用代码 {check.value} 不是平台已登记的部门：请核对代码，或请平台管理员先登记该部门。")  # fmt: skip
+            res.failed = True
+            continue
+        if not actor.can("catalog.import", dept.scope()):
+            errors.add(RESOURCE_SHEET, res.row, col_code, "import.provider.forbidden",
+                       f"您无权为“{dept.name}”导入目录：部门数据管理员只能导入本部门的资源，请删除此行或由该部门导入。")  # fmt: skip
+            res.failed = True
+            continue
+        if "provider_name" not in res.bad and res.provider_name.strip() not in {dept.name, dept.short_name}:
+            errors.add(RESOURCE_SHEET, res.row, col_name, "import.provider.name_mismatch",
+                       f"“{res.provider_name}”与提供方代码 {dept.uscc} 登记的部门“{dept.name}”不一致：请填写部门全称，或核对代码。")  # fmt: skip
+            res.failed = True
+        res.department = dept
+    return departments
+
+
+# --- the plan -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Existing:
+    values: dict[str, Any]
+    items: list[tuple[Any, ...]] = field(default_factory=list)
+
+    @property
+    def pk(self) -> int:
+        return int(self.values["id"])
+
+
+@dataclass(slots=True)
+class _Step:
+    res: ResourceRow
+    action: str
+    existing: _Existing | None = None
+    new_values: dict[str, Any] = field(default_factory=dict)
+    new_items: list[tuple[Any, ...]] = field(default_factory=list)
+    code: str = ""
+    resource_id: int | None = None
+
+
+ITEM_TUPLE_FIELDS = ["name", "element_id", "data_type", "length", "is_key", "is_authoritative", "share_type",
+                     "share_condition", "masking"]  # fmt: skip
+
+
+def _input_values(data: ResourceInput) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in COMPARED_FIELDS:
+        value = getattr(data, name)
+        out[name] = value.strip() if isinstance(value, str) else value
+    return out
+
+
+def _input_items(data: ResourceInput, elements: list[DataElement | None]) -> list[tuple[Any, ...]]:
+    return [
+        (i.name.strip(), el.pk if el else None, i.data_type, i.length, i.is_key, i.is_authoritative,
+         i.share_type, i.share_condition.strip(), i.masking)
+        for i, el in zip(data.items, elements, strict=True)
+    ]  # fmt: skip
+
+
+def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _load_existing(rows: list[ResourceRow]) -> tuple[dict[str, _Existing], dict[tuple[int, str], _Existing]]:
+    fields = ["id", "department_id", "jurisdiction_id", "code", "state", "version", *COMPARED_FIELDS]
+    by_code: dict[str, _Existing] = {}
+    by_name: dict[tuple[int, str], _Existing] = {}
+    dept_ids = sorted({r.department.pk for r in rows if r.department is not None})
+    for chunk in _chunks(dept_ids):
+        for values in Resource.objects.filter(department_id__in=chunk).values(*fields).iterator(chunk_size=2000):
+            ex = _Existing(values)
+            by_code[values["code"]] = ex
+            by_name[(values["department_id"], values["name"])] = ex
+    wanted = sorted({r.data.code.strip() for r in rows if r.data.code.strip()} - set(by_code))
+    for chunk in _chunks(wanted):
+        for values in Resource.objects.filter(code__in=chunk).values(*fields):
+            by_code[values["code"]] = _Existing(values)
+    return by_code, by_name
+
+
+def _load_items(targets: list[_Existing]) -> None:
+    by_id = {t.pk: t for t in targets}
+    for chunk in _chunks(sorted(by_id)):
+        qs = (
+            ResourceItem.objects.filter(resource_id__in=chunk)
+            .order_by("resource_id", "position", "id")
+            .values_list("resource_id", *ITEM_TUPLE_FIELDS)
+        )
+        for row in qs.iterator(chunk_size=5000):
+            by_id[row[0]].items.append(tuple(row[1:]))
+
+
+def _plan(parsed: ParsedWorkbook, errors: _Errors, progress: Progress | None) -> list[_Step]:
+    rows = [r for r in parsed.resources if not r.failed and r.department is not None]
+    by_code, by_name = _load_existing(rows)
+    col_code, col_name = RESOURCE_BY_FIELD["code"], RESOURCE_BY_FIELD["name"]
+    steps: list[_Step] = []
+    claimed: dict[int, int] = {}
+    for n, res in enumerate(rows, start=1):
+        if progress and n % PROGRESS_EVERY == 0:
+            progress(n, len(rows), "check")
+        dept = res.department
+        assert dept is not None
+        name, code = res.data.name.strip(), res.data.code.strip()
+        target: _Existing | None = None
+        if code:
+            target = by_code.get(code)
+            if target is not None and target.values["department_id"] != dept.pk:
+                errors.add(RESOURCE_SHEET, res.row, col_code, "import.code.taken",
+                           f"信息资源代码 {code} 已被其他部门的资源使用：请核对代码，新资源请留空由平台生成。")  # fmt: skip
+                continue
+            same_name = by_name.get((dept.pk, name))
+            if target is None and same_name is not None:
+                errors.add(RESOURCE_SHEET, res.row, col_code, "import.code.immutable",
+                           f"本部门已有资源“{name}”，其代码为 {same_name.values['code']}；代码登记后不可更改：请填写原代码或留空。")  # fmt: skip
+                continue
+        else:
+            target = by_name.get((dept.pk, name))
+        if target is None:
+            steps.append(_Step(res, "create", code=code, new_values=_input_values(res.data),
+                               new_items=_input_items(res.data, res.elements)))  # fmt: skip
+            continue
+        if target.pk in claimed:
+            errors.add(RESOURCE_SHEET, res.row, col_name, "import.resource.same_target",
+                       f"与第 {claimed[target.pk]} 行对应同一个已登记资源（{target.values['code']}）：请删除重复的行。")  # fmt: skip
+            continue
+        claimed[target.pk] = res.row
+        if target.values["name"] != name:
+            other = by_name.get((dept.pk, name))
+            if other is not None and other.pk != target.pk:
+                errors.add(RESOURCE_SHEET, res.row, col_name, "import.resource.name_taken",
+                           f"本部门已有名为“{name}”的另一资源（{other.values['code']}）：请换一个名称。")  # fmt: skip
+                continue
+        steps.append(_Step(res, "check", existing=target, code=target.values["code"], resource_id=target.pk,
+                           new_values=_input_values(res.data), new_items=_input_items(res.data, res.elements)))  # fmt: skip
+    _load_items([s.existing for s in steps if s.existing is not None])
+    for step in steps:
+        ex = step.existing
+        if ex is None:
+            continue
+        same = all(ex.values[f] == step.new_values[f] for f in COMPARED_FIELDS) and ex.items == step.new_items
+        if same:
+            step.action = "unchanged"
+        elif ex.values["state"] not in services.EDITABLE_STATES:
+            step.action = "blocked"
+            errors.add(RESOURCE_SHEET, step.res.row, None, "import.resource.in_review",
+                       f"资源“{ex.values['name']}”（{ex.values['code']}）正在审核中，不能通过导入修改：请等待审核结果后再导入。")  # fmt: skip
+        else:
+            step.action = "update"
+    return steps
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def _allocate_codes(steps: list[_Step], file_codes: set[str]) -> None:
+    """Blank codes → 分类码 + 顺序码, allocated per prefix in bulk under the CodeSequence row lock."""
+    by_prefix: dict[str, list[_Step]] = defaultdict(list)
+    for step in steps:
+        if step.action == "create" and not step.code:
+            dept = step.res.department
+            assert dept is not None
+            by_prefix[codes.prefix_for(step.res.data.catalog_class, step.res.data.subclass, dept.jurisdiction_id)].append(step)
+    for prefix, group in sorted(by_prefix.items()):
+        seq, _ = CodeSequence.objects.select_for_update().get_or_create(prefix=prefix)
+        taken = set(Resource.objects.filter(code__startswith=f"{prefix}/").values_list("code", flat=True))
+        for step in group:
+            while True:
+                seq.last += 1
+                code = codes.compose(prefix, seq.last)
+                if code not in taken and code not in file_codes:
+                    step.code = code
+                    break
+        seq.save(update_fields=["last"])
+
+
+def _snapshot(values: dict[str, Any], code: str, dept: Department, items: list[tuple[Any, ...]],
+              identifiers: dict[int, str]) -> dict[str, Any]:  # fmt: skip
+    """The same shape as services.resource_snapshot, built from memory (no query per resource)."""
+    data: dict[str, Any] = {}
+    for name in services.RESOURCE_FIELDS:
+        data[name] = code if name == "code" else values[name]
+    data["department"] = dept.uscc
+    data["department_name"] = dept.name
+    data["items"] = [
+        {"name": t[0], "data_type": t[2], "length": t[3], "is_key": t[4], "is_authoritative": t[5],
+         "share_type": t[6], "share_condition": t[7], "masking": t[8],
+         "element": identifiers.get(t[1]) if t[1] is not None else None}
+        for t in items
+    ]  # fmt: skip
+    return data
+
+
+def _item_objects(steps: list[_Step]) -> Iterator[ResourceItem]:
+    for step in steps:
+        for pos, t in enumerate(step.new_items, start=1):
+            yield ResourceItem(
+                resource_id=step.resource_id, position=pos, name=t[0], element_id=t[1], data_type=t[2],
+                length=t[3], is_key=t[4], is_authoritative=t[5], share_type=t[6], share_condition=t[7],
+                masking=t[8],
+            )  # fmt: skip
+
+
+def _apply(actor: Actor, steps: list[_Step], parsed: ParsedWorkbook, index: ElementIndex,
+           progress: Progress | None) -> list[str]:  # fmt: skip
+    now = timezone.now()
+    creates = [s for s in steps if s.action == "create"]
+    updates = [s for s in steps if s.action == "update"]
+    total = len(creates) + len(updates)
+    _allocate_codes(creates, {r.data.code.strip() for r in parsed.resources if r.data.code.strip()})
+
+    new_objects = []
+    for step in creates:
+        dept = step.res.department
+        assert dept is not None
+        new_objects.append(Resource(department_id=dept.pk, jurisdiction_id=dept.jurisdiction_id, code=step.code,
+                                    state=ResourceState.DRAFT, version=1, **step.new_values))  # fmt: skip
+    for start in range(0, len(new_objects), BATCH):
+        Resource.objects.bulk_create(new_objects[start : start + BATCH])
+        if progress:
+            progress(min(start + BATCH, len(new_objects)), total, "write")
+    for step, obj in zip(creates, new_objects, strict=True):
+        step.resource_id = obj.pk
+    del new_objects
+
+    changed = []
+    for step in updates:
+        ex = step.existing
+        assert ex is not None
+        obj = Resource(pk=ex.pk, state=ResourceState.DRAFT, version=ex.values["version"] + 1, updated_at=now,
+                       **step.new_values)  # fmt: skip
+        changed.append(obj)
+    Resource.objects.bulk_update(changed, [*COMPARED_FIELDS, "state", "version", "updated_at"], batch_size=500)
+    for chunk in _chunks([s.resource_id for s in updates]):
+        ResourceItem.objects.filter(resource_id__in=chunk).delete()
+    if progress and updates:
+        progress(total, total, "write")
+
+    batch: list[ResourceItem] = []
+    for obj in _item_objects(creates + updates):
+        batch.append(obj)
+        if len(batch) >= 5000:
+            ResourceItem.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        ResourceItem.objects.bulk_create(batch)
+    del batch
+
+    identifiers = {e.pk: e.identifier for e in index.elements}
+    changes: list[audit.Change] = []
+    for step in creates + updates:
+        dept = step.res.department
+        assert dept is not None and step.resource_id is not None
+        ex = step.existing
+        changes.append(audit.Change(
+            action="catalog.resource.update" if ex else "catalog.resource.register",
+            object_type="catalog.resource",
+            object_id=str(step.resource_id),
+            object_repr=f"{step.new_values['name']}（{step.code}）",
+            before=_snapshot(ex.values, step.code, dept, ex.items, identifiers) if ex else None,
+            after=_snapshot(step.new_values, step.code, dept, step.new_items, identifiers),
+        ))  # fmt: skip
+    audit.record_many(actor=actor, changes=changes)
+    del changes
+    warnings = _claims(actor, creates + updates)
+    search.index_resources([s.resource_id for s in creates + updates if s.resource_id is not None])
+    return warnings
+
+
+def _claims(actor: Actor, steps: list[_Step]) -> list[str]:
+    """是否权威来源=是 with a referenced element: 一数一源 claims (conflicts go to the authority)."""
+    pairs: dict[tuple[int, int], Department] = {}
+    for step in steps:
+        dept = step.res.department
+        assert dept is not None
+        for item, element in zip(step.res.data.items, step.res.elements, strict=True):
+            if item.is_authoritative and element is not None and element.authority_id != dept.pk:
+                pairs.setdefault((dept.pk, element.pk), dept)
+    if not pairs:
+        return []
+    locked = {e.pk: e for e in DataElement.objects.select_for_update().filter(pk__in={p[1] for p in pairs})}
+    warnings = []
+    for (_, element_id), dept in sorted(pairs.items()):
+        element = locked[element_id]
+        conflict: ElementConflict | None = services.claim_authority(actor=actor, department=dept, element=element)
+        if conflict is not None:
+            warnings.append(
+                f"“{dept.name}”声明为数据元“{element.name}”的权威来源，与现有权威来源冲突，已提交平台管理员处理（一数一源）。"
+            )
+    return warnings
+
+
+# --- the service ----------------------------------------------------------------------------------
+
+
+def _report(steps: list[_Step], parsed: ParsedWorkbook, dry_run: bool, errors: _Errors) -> ImportReport:
+    """Errors sorted by sheet and row, and the plan for the rows that passed (what was or would be done)."""
+    report = ImportReport(errors=sorted(errors.items, key=ImportRowError.sort_key), dry_run=dry_run,
+                          items=len(parsed.items))  # fmt: skip
+    for step in steps:
+        dept = step.res.department
+        assert dept is not None
+        if step.action not in ("create", "update", "unchanged"):
+            continue
+        report.changes.append(PlannedChange(step.res.row, step.action, step.res.data.name.strip(), dept.uscc,
+                                            step.code, step.resource_id, len(step.new_items)))  # fmt: skip
+        if step.action == "create":
+            report.created += 1
+        elif step.action == "update":
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        if step.action != "unchanged" and step.resource_id is not None and report.written:
+            report.resource_ids.append(step.resource_id)
+    return report
+
+
+def catalog_import(*, actor: Actor, file: IO[bytes] | str | Path, dry_run: bool = False,
+                   progress: Progress | None = None) -> ImportReport:  # fmt: skip
+    """Import a filled-in catalog template. Returns the report; never raises on a bad file.
+
+    Nothing is written when the report has errors or ``dry_run`` is set (the report then lists what would
+    be created and updated). ``file`` is a path or a binary file object (an upload)."""
+    parsed = parse_workbook(file, progress)
+    errors = _Errors()
+    errors.items = list(parsed.errors)
+    if parsed.fatal:
+        return ImportReport(errors=sorted(errors.items, key=ImportRowError.sort_key), dry_run=dry_run)
+    if not parsed.resources:
+        errors.add(RESOURCE_SHEET, 2, None, "import.empty", "“资源”表没有任何资源行：请从第 2 行起每个资源填写一行。")
+        return ImportReport(errors=sorted(errors.items, key=ImportRowError.sort_key), dry_run=dry_run,
+                            items=len(parsed.items))  # fmt: skip
+    failed_rows = {e.row for e in parsed.errors if e.sheet == RESOURCE_SHEET}
+    _attach_items(parsed, errors)
+    for res in parsed.resources:
+        if res.row in failed_rows or any(i.bad for i in res.item_rows):
+            res.failed = True
+    index = ElementIndex()
+    _check_rows(parsed, errors, index)
+    _check_providers(actor, parsed, errors)
+
+    if errors.items or dry_run:
+        return _report(_plan(parsed, errors, progress), parsed, dry_run, errors)
+    with transaction.atomic():
+        steps = _plan(parsed, errors, progress)
+        if errors.items:
+            return _report(steps, parsed, dry_run, errors)
+        warnings = _apply(actor, steps, parsed, index, progress)
+    report = _report(steps, parsed, dry_run, errors)
+    report.warnings = warnings
+    return report

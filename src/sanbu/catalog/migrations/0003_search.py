@@ -1,0 +1,38 @@
+"""The catalog search index (see sanbu/catalog/search.py): an FTS5 table on SQLite, a tsvector table with
+a GIN index on PostgreSQL. Other databases get no table and search falls back to substring matching."""
+
+from django.db import migrations
+
+SQLITE = [
+    "CREATE VIRTUAL TABLE catalog_resource_search USING fts5("
+    "name, code, items, summary, provider, tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\")",
+]
+POSTGRESQL = [
+    "CREATE TABLE catalog_resource_search (resource_id bigint PRIMARY KEY, document tsvector NOT NULL)",
+    "CREATE INDEX catalog_resource_search_gin ON catalog_resource_search USING gin (document)",
+]
+
+
+def create(apps, schema_editor):
+    conn = schema_editor.connection
+    statements = {"sqlite": SQLITE, "postgresql": POSTGRESQL}.get(conn.vendor, [])
+    if not statements:
+        return
+    with conn.cursor() as cur:
+        for sql in statements:
+            cur.execute(sql)
+    from sanbu.catalog.search import rebuild_index
+
+    rebuild_index(conn)
+
+
+def drop(apps, schema_editor):
+    conn = schema_editor.connection
+    if conn.vendor in ("sqlite", "postgresql"):
+        with conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS catalog_resource_search")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("catalog", "0002_base_elements")]
+    operations = [migrations.RunPython(create, drop)]

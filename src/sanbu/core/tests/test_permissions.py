@@ -1,0 +1,334 @@
+"""The generic permission suite over every API operation (NetBox APIViewTestCases, Zulip's URL coverage).
+
+Every operation in the OpenAPI document has a Case. Each case is run four ways: anonymous (401), a
+logged-in user without any role (403), the role that may do it on an object in its scope (success), and
+the same role on an object outside its scope (404, or absent from a list). A new endpoint without a
+case fails ``test_every_operation_has_a_case``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from sanbu.catalog import services
+from sanbu.catalog.inputs import ItemInput, ResourceInput
+from sanbu.catalog.models import DataElement, ElementConflict, Resource
+from sanbu.core.actor import SYSTEM
+from sanbu.core.identifiers import make_citizen_id, make_uscc
+from sanbu.core.testing import make_department, make_user
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+def resource_input(name: str, **over: Any) -> ResourceInput:
+    data = dict(
+        name=name, catalog_class="3", subclass="业务数据", summary=f"{name}的摘要", format="database",
+        share_type="unconditional", share_method="api", update_cycle="daily",
+        items=[
+            ItemInput(name="公民身份号码", data_type="C", length=18, element="公民身份号码", is_key=True),
+            ItemInput(name="姓名", data_type="C", length=50, element="姓名", masking="name"),
+            ItemInput(name="统一社会信用代码", data_type="C", length=18, element="统一社会信用代码"),
+        ],
+    )  # fmt: skip
+    data.update(over)
+    return ResourceInput(**data)  # type: ignore[arg-type]
+
+
+def rows_csv(n: int = 3) -> bytes:
+    lines = ["公民身份号码,姓名"]
+    for i in range(n):
+        lines.append(f"{make_citizen_id('370303', date(1985, 3, 1 + i), 11 + i)},测试{i}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    ids: dict[str, int]
+    client_for: Callable[[str | None], Client]
+
+
+def _resource_in_state(dept: Any, name: str, state: str) -> Resource:
+    data = resource_input(name)
+    data.items = data.items[:2]
+    r = services.resource_register(actor=SYSTEM, department_id=dept.pk, data=data)
+    if state == "draft":
+        return r
+    r = services.resource_submit(actor=SYSTEM, resource_id=r.pk, expected_version=None).resource
+    if state == "submitted":
+        return r
+    r = services.resource_review(actor=SYSTEM, resource_id=r.pk, expected_version=None, approve=True).resource
+    if state == "approved":
+        return r
+    r = services.resource_mount_rows(
+        actor=SYSTEM, resource_id=r.pk, expected_version=None, file=io.BytesIO(rows_csv()), filename="rows.csv"
+    ).resource
+    if state == "mounted":
+        return r
+    r = services.resource_publish(actor=SYSTEM, resource_id=r.pk, expected_version=None).resource
+    # a second published version so version diffs have two ends
+    services.resource_offline(actor=SYSTEM, resource_id=r.pk, expected_version=None, reason="更新")
+    r = services.resource_publish(actor=SYSTEM, resource_id=r.pk, expected_version=None).resource
+    return r
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    dept_a = make_department("淄博市公安局")
+    dept_b = make_department("淄博市民政局")
+    dept_c = make_department("济南市公安局", jurisdiction="370100")
+    bureau = make_department("淄博市大数据局")
+    users = {
+        "steward": make_user("p_steward", department=dept_a, roles=("steward",)),
+        "steward_b": make_user("p_steward_b", department=dept_b, roles=("steward",)),
+        "authority": make_user("p_authority", department=bureau, roles=("authority",), jurisdiction="370300"),
+        "auditor": make_user("p_auditor", department=bureau, roles=("auditor",), jurisdiction="370300"),
+        "consumer": make_user("p_consumer", department=dept_b, roles=("consumer",)),
+        "norole": make_user("p_norole", department=dept_a),
+    }
+    ids: dict[str, int] = {"dept_a": dept_a.pk, "dept_b": dept_b.pk, "dept_c": dept_c.pk}
+    for prefix, dept in (("a", dept_a), ("b", dept_b), ("c", dept_c)):
+        for state in ("draft", "submitted", "approved", "mounted", "published"):
+            ids[f"{prefix}_{state}"] = _resource_in_state(dept, f"{prefix}资源{state}", state).pk
+    element = DataElement.objects.get(name="市场主体名称")
+    ids["element"] = element.pk
+    services.claim_authority(actor=SYSTEM, department=dept_b, element=element)
+    conflict_a = services.claim_authority(actor=SYSTEM, department=dept_a, element=element)
+    assert isinstance(conflict_a, ElementConflict)
+    ids["conflict_zibo"] = conflict_a.pk
+    jinan_el = DataElement.objects.get(name="登记机关")
+    services.claim_authority(actor=SYSTEM, department=dept_b, element=jinan_el)
+    conflict_c = services.claim_authority(actor=SYSTEM, department=dept_c, element=jinan_el)
+    assert isinstance(conflict_c, ElementConflict)
+    ids["conflict_jinan"] = conflict_c.pk
+    item_a = Resource.objects.get(pk=ids["a_draft"]).items.get(name="姓名")
+    item_a.element = None
+    item_a.save()
+    ids["item_a"] = item_a.pk
+    ids["item_c"] = Resource.objects.get(pk=ids["c_draft"]).items.get(name="姓名").pk
+    ids["name_element"] = DataElement.objects.get(name="姓名").pk
+
+    def client_for(who: str | None) -> Client:
+        client = Client()
+        if who is not None:
+            client.force_login(users[who])
+        return client
+
+    return World(users, ids, client_for)
+
+
+def version_of(w: World, key: str) -> int:
+    return Resource.objects.get(pk=w.ids[key]).version
+
+
+def workbook_bytes(provider: Any) -> bytes:
+    from importlib import resources as res
+
+    with res.files("sanbu.catalog").joinpath("data/catalog_template.xlsx").open("rb") as fh:
+        wb = openpyxl.load_workbook(fh)
+    ws = wb["资源"]
+    ws.append([
+        "导入的资源", "", "部门信息资源", "业务数据", provider.name, provider.uscc, "用于权限测试", "数据库",
+        "无条件共享", "", "", "共享平台-接口", "否", "", "每日", "", "非涉密", "一般数据", "", "",
+    ])  # fmt: skip
+    wb["信息项"].append(["导入的资源", "姓名", "姓名", "C 字符型", 50, "否", "否", "", "", "姓名"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+Body = Callable[[World], dict[str, Any]]
+
+
+@dataclass
+class Case:
+    method: str
+    path: str  # formatted with ids; {obj} is replaced by the in-scope or out-of-scope object
+    role: str
+    obj: str = ""  # key of the in-scope object in World.ids
+    oos: str = ""  # key of the out-of-scope object; "" → list check below
+    body: Body | None = None
+    multipart: Callable[[World], dict[str, Any]] | None = None
+    ok: int = 200
+    absent: str = ""  # for lists: id key that must not appear in the response
+    query: dict[str, str] = field(default_factory=dict)
+    oos_body: Body | None = None  # same operation with a body naming something out of scope
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path.replace('{obj}', '{' + self.param + '}')}"
+
+    @property
+    def param(self) -> str:
+        if "/resources/" in self.path:
+            return "resource_id"
+        if "/elements/" in self.path:
+            return "element_id"
+        if "/conflicts/" in self.path:
+            return "conflict_id"
+        return "item_id"
+
+    def url(self, w: World, obj_key: str) -> str:
+        path = self.path
+        if "{obj}" in path:
+            path = path.replace("{obj}", str(w.ids[obj_key]))
+        return "/api" + path
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def _version(key: str, **extra: Any) -> Body:
+    return lambda w: {"version": version_of(w, key), **extra}
+
+
+def _resource_body(w: World) -> dict[str, Any]:
+    return {
+        "name": "新注册资源", "catalog_class": "3", "subclass": "业务数据", "summary": "摘要", "format": "database",
+        "share_type": "unconditional", "share_method": "api", "update_cycle": "daily",
+        "items": [{"name": "姓名", "data_type": "C", "length": 50, "element": "姓名"}],
+    }  # fmt: skip
+
+
+def _update_body(w: World) -> dict[str, Any]:
+    return {**_resource_body(w), "name": "改名后的资源", "version": version_of(w, "a_draft")}
+
+
+CASES = [
+    Case("GET", "/orgs/me", "consumer"),
+    Case("GET", "/orgs/departments", "consumer"),
+    Case("POST", "/orgs/departments", "authority", ok=201,
+         body=lambda w: {"name": "淄博市新部门", "uscc": make_uscc("11", "370300", "99000001"), "jurisdiction": "370300"},
+         oos_body=lambda w: {"name": "济南市新部门", "uscc": make_uscc("11", "370100", "99000002"), "jurisdiction": "370100"}),
+    Case("GET", "/catalog/resources", "steward", absent="b_draft"),
+    Case("POST", "/catalog/resources", "steward", ok=201, body=_resource_body,
+         oos_body=lambda w: {**_resource_body(w), "department_id": w.ids["dept_b"]}),
+    Case("GET", "/catalog/resources/{obj}", "steward", obj="a_draft", oos="b_draft"),
+    Case("PUT", "/catalog/resources/{obj}", "steward", obj="a_draft", oos="b_draft", body=_update_body),
+    Case("POST", "/catalog/resources/{obj}/submit", "steward", obj="a_draft", oos="b_draft", body=_version("a_draft")),
+    Case("POST", "/catalog/resources/{obj}/review", "authority", obj="a_submitted", oos="c_submitted",
+         body=_version("a_submitted", approve=True)),
+    Case("POST", "/catalog/resources/{obj}/mount/rows", "steward", obj="a_approved", oos="b_approved",
+         multipart=lambda w: {"file": SimpleUploadedFile("rows.csv", rows_csv(), "text/csv"),
+                              "version": version_of(w, "a_approved")}),
+    Case("POST", "/catalog/resources/{obj}/mount/interface", "steward", obj="a_approved", oos="b_approved",
+         body=_version("a_approved", url="https://data.zibo.gov.cn/api/persons", method="GET",
+                       params=[{"name": "sfzh", "required": True}])),
+    Case("POST", "/catalog/resources/{obj}/publish", "steward", obj="a_mounted", oos="b_mounted",
+         body=_version("a_mounted")),
+    Case("POST", "/catalog/resources/{obj}/offline", "steward", obj="a_published", oos="b_published",
+         body=_version("a_published", reason="数据更新")),
+    Case("GET", "/catalog/resources/{obj}/versions", "consumer", obj="a_published", oos="c_draft"),
+    Case("GET", "/catalog/resources/{obj}/diff", "consumer", obj="a_published", oos="c_draft",
+         query={"old": "1", "new": "2"}),
+    Case("GET", "/catalog/review-queue", "authority", absent="c_submitted"),
+    Case("GET", "/catalog/elements", "consumer"),
+    Case("POST", "/catalog/elements", "authority",
+         body=lambda w: {"identifier": "DE90001", "name": "测试数据元", "data_type": "C", "synonyms": ["测试项"]}),
+    Case("GET", "/catalog/elements/{obj}", "consumer", obj="element"),
+    Case("POST", "/catalog/elements/{obj}/claim", "steward", obj="element", body=lambda w: {},
+         oos_body=lambda w: {"department_id": w.ids["dept_b"]}),
+    Case("GET", "/catalog/conflicts", "authority", absent="conflict_jinan"),
+    Case("POST", "/catalog/conflicts/{obj}/resolve", "authority", obj="conflict_zibo", oos="conflict_jinan",
+         body=lambda w: {"winner_department_id": w.ids["dept_b"], "note": "民政局为法定登记部门"}),
+    Case("GET", "/catalog/duplicates", "steward", absent="c_draft"),
+    Case("GET", "/catalog/link-suggestions", "steward", absent="c_draft"),
+    Case("POST", "/catalog/items/{obj}/link", "steward", obj="item_a", oos="item_c",
+         body=lambda w: {"element_id": w.ids["name_element"]}),
+    Case("POST", "/catalog/import", "steward",
+         multipart=lambda w: {"file": SimpleUploadedFile("c.xlsx", workbook_bytes(w.users["steward"].profile.department))}),
+    Case("GET", "/catalog/export", "steward", query={}),
+    Case("GET", "/audit/verify", "auditor"),
+    Case("GET", "/audit/records", "auditor"),
+]  # fmt: skip
+
+for _c in CASES:
+    if _c.path == "/catalog/export":
+        _c.oos = "dept_b"
+
+
+def _send(client: Client, case: Case, w: World, obj_key: str, body: Body | None = None) -> Any:
+    url = case.url(w, obj_key)
+    query = dict(case.query)
+    if case.path == "/catalog/export":
+        query["department_id"] = str(w.ids[obj_key] if obj_key else w.ids["dept_a"])
+    if case.method == "GET":
+        return client.get(url, query)
+    if case.multipart is not None:
+        return client.post(url, case.multipart(w))
+    make_body = body or case.body
+    return client.generic(
+        case.method, url, data=json.dumps(make_body(w) if make_body else {}), content_type="application/json"
+    )
+
+
+def test_every_operation_has_a_case() -> None:
+    from sanbu.config.api import api
+
+    schema = api.get_openapi_schema()
+    operations = {
+        f"{method.upper()} {path.removeprefix('/api')}" for path, ops in schema["paths"].items() for method in ops
+    }
+    covered = {c.key for c in CASES}
+    assert operations - covered == set(), f"operations without a permission case: {sorted(operations - covered)}"
+    assert covered - operations == set(), f"cases for operations that no longer exist: {sorted(covered - operations)}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_anonymous_refused(case: Case, world: World) -> None:
+    response = _send(world.client_for(None), case, world, case.obj or "dept_a")
+    assert response.status_code == 401, response.content
+    assert response.json()["code"] == "auth.required"
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_without_role_refused(case: Case, world: World) -> None:
+    response = _send(world.client_for("norole"), case, world, case.obj or "dept_a")
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == "auth.no_role"
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_with_role_allowed(case: Case, world: World) -> None:
+    response = _send(world.client_for(case.role), case, world, case.obj)
+    assert response.status_code == case.ok, response.content
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_out_of_scope_is_404_or_absent(case: Case, world: World) -> None:
+    client = world.client_for(case.role)
+    if case.oos or case.oos_body:
+        response = _send(client, case, world, case.oos or case.obj, body=case.oos_body)
+        assert response.status_code == 404, response.content
+        assert response.json()["code"].endswith("not_found")
+    elif case.absent:
+        response = _send(client, case, world, case.obj)
+        assert response.status_code == 200
+        text = response.content.decode()
+        hidden = world.ids[case.absent]
+        payload = response.json()
+        rows = payload["results"] if isinstance(payload, dict) else payload
+        assert all(r.get("id") != hidden and r.get("resource_id") != hidden for r in rows), text
+    else:
+        pytest.skip("operation has no object scope: it reads the actor's own data or a public standard")
+
+
+def test_steward_cannot_review_even_own_department(world: World) -> None:
+    """A role without the action is refused like an out-of-scope object (404), never 500."""
+    client = world.client_for("steward")
+    body = {"version": version_of(world, "a_submitted"), "approve": True}
+    response = client.post(
+        f"/api/catalog/resources/{world.ids['a_submitted']}/review", body, content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert Resource.objects.get(pk=world.ids["a_submitted"]).state == "submitted"

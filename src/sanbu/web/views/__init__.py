@@ -1,0 +1,1 @@
+"""Server-rendered pages (zh-hans) over the same services and selectors as the API."""
