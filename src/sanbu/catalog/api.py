@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from sanbu.core.actor import Actor
+from sanbu.core.actor import Actor, request_actor
 from sanbu.core.errors import NotFound, PermissionDenied
 
 from . import search, selectors, services
@@ -47,7 +47,7 @@ router = Router(tags=["catalog"])
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return request.actor  # type: ignore[attr-defined, no-any-return]
+    return request_actor(request)
 
 
 def _step(result: services.ServiceResult) -> CatalogStepOut:
@@ -76,15 +76,22 @@ def list_resources(request: HttpRequest, query: Query[CatalogSearchQuery]) -> Ca
     )  # fmt: skip
     limit = max(1, min(query.limit, 100))
     offset = max(0, query.offset)
-    page = search.search_resources(actor=_actor(request), q=query.q, filters=filters, limit=limit, offset=offset)
+    page = search.search_resources(
+        actor=_actor(request), q=query.q, filters=filters, limit=limit, offset=offset
+    )
     return CatalogResourcePage(
-        total=page.total, limit=limit, offset=offset, results=[CatalogResourceSummary.of(r) for r in page.results]
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        results=[CatalogResourceSummary.of(r) for r in page.results],
     )
 
 
 @router.post("/resources", response={201: CatalogResourceOut}, summary="注册信息资源")
 def register_resource(request: HttpRequest, body: CatalogResourceIn) -> Status[CatalogResourceOut]:
-    resource = services.resource_register(actor=_actor(request), data=body.to_input(), department_id=body.department_id)
+    resource = services.resource_register(
+        actor=_actor(request), data=body.to_input(), department_id=body.department_id
+    )
     return Status(201, CatalogResourceOut.of(resource))
 
 
@@ -94,7 +101,9 @@ def get_resource(request: HttpRequest, resource_id: int) -> CatalogResourceOut:
 
 
 @router.put("/resources/{resource_id}", response=CatalogResourceOut, summary="修改信息资源")
-def update_resource(request: HttpRequest, resource_id: int, body: CatalogResourceUpdateIn) -> CatalogResourceOut:
+def update_resource(
+    request: HttpRequest, resource_id: int, body: CatalogResourceUpdateIn
+) -> CatalogResourceOut:
     resource = services.resource_update(
         actor=_actor(request), resource_id=resource_id, expected_version=body.version, data=body.to_input()
     )
@@ -103,28 +112,40 @@ def update_resource(request: HttpRequest, resource_id: int, body: CatalogResourc
 
 @router.post("/resources/{resource_id}/submit", response=CatalogStepOut, summary="提交审核")
 def submit_resource(request: HttpRequest, resource_id: int, body: CatalogVersionIn) -> CatalogStepOut:
-    return _step(services.resource_submit(actor=_actor(request), resource_id=resource_id, expected_version=body.version))
+    return _step(
+        services.resource_submit(
+            actor=_actor(request), resource_id=resource_id, expected_version=body.version
+        )
+    )
 
 
 @router.post("/resources/{resource_id}/review", response=CatalogStepOut, summary="审核（通过或退回）")
 def review_resource(request: HttpRequest, resource_id: int, body: CatalogReviewIn) -> CatalogStepOut:
     return _step(
         services.resource_review(
-            actor=_actor(request), resource_id=resource_id, expected_version=body.version, approve=body.approve,
+            actor=_actor(request),
+            resource_id=resource_id,
+            expected_version=body.version,
+            approve=body.approve,
             note=body.note,
-        )  # fmt: skip
+        )
     )
 
 
-@router.post("/resources/{resource_id}/mount/rows", response=CatalogStepOut, summary="挂接数据（上传 xlsx/CSV）")
+@router.post(
+    "/resources/{resource_id}/mount/rows", response=CatalogStepOut, summary="挂接数据（上传 xlsx/CSV）"
+)
 def mount_rows(
     request: HttpRequest, resource_id: int, file: File[UploadedFile], version: Form[int | None] = None
 ) -> CatalogStepOut:
     return _step(
         services.resource_mount_rows(
-            actor=_actor(request), resource_id=resource_id, expected_version=version, file=file,
+            actor=_actor(request),
+            resource_id=resource_id,
+            expected_version=version,
+            file=file,
             filename=file.name or "upload",
-        )  # fmt: skip
+        )
     )
 
 
@@ -132,16 +153,22 @@ def mount_rows(
 def mount_interface(request: HttpRequest, resource_id: int, body: CatalogMountInterfaceIn) -> CatalogStepOut:
     return _step(
         services.resource_mount_interface(
-            actor=_actor(request), resource_id=resource_id, expected_version=body.version, url=body.url,
-            method=body.method, params=[p.dict() for p in body.params],
-        )  # fmt: skip
+            actor=_actor(request),
+            resource_id=resource_id,
+            expected_version=body.version,
+            url=body.url,
+            method=body.method,
+            params=[p.dict() for p in body.params],
+        )
     )
 
 
 @router.post("/resources/{resource_id}/publish", response=CatalogStepOut, summary="发布")
 def publish_resource(request: HttpRequest, resource_id: int, body: CatalogVersionIn) -> CatalogStepOut:
     return _step(
-        services.resource_publish(actor=_actor(request), resource_id=resource_id, expected_version=body.version)
+        services.resource_publish(
+            actor=_actor(request), resource_id=resource_id, expected_version=body.version
+        )
     )
 
 
@@ -157,7 +184,9 @@ def offline_resource(request: HttpRequest, resource_id: int, body: CatalogOfflin
 @router.get("/resources/{resource_id}/versions", response=list[CatalogVersionOut], summary="发布版本列表")
 def list_versions(request: HttpRequest, resource_id: int) -> list[CatalogVersionOut]:
     return [
-        CatalogVersionOut(number=v.number, published_at=v.published_at, published_by=v.published_by, snapshot=v.snapshot)
+        CatalogVersionOut(
+            number=v.number, published_at=v.published_at, published_by=v.published_by, snapshot=v.snapshot
+        )
         for v in selectors.resource_versions(actor=_actor(request), resource_id=resource_id)
     ]
 
@@ -233,7 +262,9 @@ def claim_element(request: HttpRequest, element_id: int, body: CatalogClaimIn) -
     actor = _actor(request)
     conflict = services.element_claim(actor=actor, element_id=element_id, department_id=body.department_id)
     element = selectors.element_get(actor=actor, element_id=element_id)
-    return CatalogClaimOut(conflict=_conflict_out(conflict) if conflict else None, authority_id=element.authority_id)
+    return CatalogClaimOut(
+        conflict=_conflict_out(conflict) if conflict else None, authority_id=element.authority_id
+    )
 
 
 @router.get("/conflicts", response=list[CatalogConflictOut], summary="一数一源冲突")
@@ -244,7 +275,10 @@ def list_conflicts(request: HttpRequest, state: str = "open") -> list[CatalogCon
 @router.post("/conflicts/{conflict_id}/resolve", response=CatalogConflictOut, summary="裁定权威来源")
 def resolve_conflict(request: HttpRequest, conflict_id: int, body: CatalogResolveIn) -> CatalogConflictOut:
     conflict = services.conflict_resolve(
-        actor=_actor(request), conflict_id=conflict_id, winner_department_id=body.winner_department_id, note=body.note
+        actor=_actor(request),
+        conflict_id=conflict_id,
+        winner_department_id=body.winner_department_id,
+        note=body.note,
     )
     return _conflict_out(conflict)
 
@@ -256,7 +290,9 @@ def list_duplicates(request: HttpRequest, department_id: int | None = None) -> l
 
 
 @router.get("/link-suggestions", response=list[CatalogLinkSuggestionOut], summary="待关联数据元的信息项")
-def list_link_suggestions(request: HttpRequest, department_id: int | None = None) -> list[CatalogLinkSuggestionOut]:
+def list_link_suggestions(
+    request: HttpRequest, department_id: int | None = None
+) -> list[CatalogLinkSuggestionOut]:
     rows = selectors.link_suggestions(actor=_actor(request), department_id=department_id)
     return [CatalogLinkSuggestionOut(**r.__dict__) for r in rows]
 
@@ -274,7 +310,11 @@ def link_item(request: HttpRequest, item_id: int, body: CatalogLinkIn) -> Catalo
 # --- Excel --------------------------------------------------------------------------------------------
 
 
-@router.post("/import", response={200: CatalogImportReportOut, 400: CatalogImportReportOut}, summary="导入目录（xlsx 模板）")
+@router.post(
+    "/import",
+    response={200: CatalogImportReportOut, 400: CatalogImportReportOut},
+    summary="导入目录（xlsx 模板）",
+)
 def import_catalog(
     request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = False
 ) -> Status[CatalogImportReportOut]:

@@ -74,9 +74,13 @@ def _setup_sheet(ws: Any, tpl: Worksheet, last_row: int) -> None:
     for dv in tpl.data_validations.dataValidation:
         new = copy.copy(dv)
         new.sqref = MultiCellRange(
-            [CellRange(min_col=r.min_col, min_row=r.min_row, max_col=r.max_col, max_row=max(r.max_row, last_row))
-             for r in dv.sqref.ranges]
-        )  # fmt: skip
+            [
+                CellRange(
+                    min_col=r.min_col, min_row=r.min_row, max_col=r.max_col, max_row=max(r.max_row, last_row)
+                )
+                for r in dv.sqref.ranges
+            ]
+        )
         ws.data_validations.append(new)
 
 
@@ -110,11 +114,25 @@ def _cell_value(col: Column, values: dict[str, Any], dept: Department | None = N
 
 
 def _items(resource_ids: list[int]) -> Iterator[dict[str, Any]]:
-    fields = ["resource_id", "name", "element_id", "data_type", "length", "is_key", "is_authoritative",
-              "share_type", "share_condition", "masking"]  # fmt: skip
+    fields = [
+        "resource_id",
+        "name",
+        "element_id",
+        "data_type",
+        "length",
+        "is_key",
+        "is_authoritative",
+        "share_type",
+        "share_condition",
+        "masking",
+    ]
     for start in range(0, len(resource_ids), 500):
         chunk = resource_ids[start : start + 500]
-        qs = ResourceItem.objects.filter(resource_id__in=chunk).order_by("resource_id", "position", "id").values(*fields)
+        qs = (
+            ResourceItem.objects.filter(resource_id__in=chunk)
+            .order_by("resource_id", "position", "id")
+            .values(*fields)
+        )
         yield from qs.iterator(chunk_size=CHUNK)
 
 
@@ -142,7 +160,7 @@ def catalog_export(*, actor: Actor, department_id: int, stream: IO[bytes]) -> Ex
         if tpl.title == RESOURCE_SHEET:
             _setup_sheet(ws, tpl, len(resources) + 1)
             ws.append([_styled(ws, c) for c in next(tpl.iter_rows(min_row=1, max_row=1))])
-            date_col = [i for i, c in enumerate(RESOURCE_COLUMNS) if c.kind == "date"][0]
+            date_col = next(i for i, c in enumerate(RESOURCE_COLUMNS) if c.kind == "date")
             for r in resources:
                 row = _resource_values(r, dept)
                 if row[date_col] is not None:

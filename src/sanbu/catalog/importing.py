@@ -10,7 +10,6 @@ updates the changed ones in bulk, with one change record per resource; an unchan
 
 from __future__ import annotations
 
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -67,6 +66,58 @@ SHEET_ORDER = {FILE_SHEET: 0, RESOURCE_SHEET: 1, ITEM_SHEET: 2}
 _RESOURCE_INDEX = {c.field: i for i, c in enumerate(RESOURCE_COLUMNS)}
 _ITEM_INDEX = {c.field: i for i, c in enumerate(ITEM_COLUMNS)}
 
+# Stable codes → Chinese messages saying what is wrong and how to fix it.
+MESSAGES = {
+    "import.file.xls": "这是旧版 Excel（.xls）文件：请在 Excel 中“另存为” .xlsx 格式后再导入。",
+    "import.file.not_xlsx": (
+        "文件不是 Excel 工作簿（.xlsx）：请下载平台提供的目录模板，填写后按 .xlsx 格式保存再导入。"
+    ),
+    "import.file.unreadable": "无法读取文件：{reason}。",
+    "import.file.invalid": (
+        "文件不是有效的 Excel 工作簿，或已损坏（{reason}）：请用 Excel 打开检查后另存为 .xlsx 再导入。"
+    ),
+    "import.file.damaged": ("读取到此行时文件内容损坏（{reason}）：请用 Excel 打开后另存为 .xlsx 再导入。"),
+    "import.sheet.missing": "缺少工作表“{name}”：请使用平台提供的目录模板（含“资源”“信息项”两张表）。",
+    "import.header.missing": "工作表是空的，缺少表头：请使用平台提供的目录模板。",
+    "import.header.mismatch": (
+        "第 {letter} 列表头应为“{title}”，实际为{shown}：请使用平台提供的目录模板，不要增删、调换或改名列。"
+    ),
+    "import.empty": "“资源”表没有任何资源行：请从第 2 行起每个资源填写一行。",
+    "import.item.orphan": (
+        "“{name}”在“资源”表中不存在：请与“资源”表中的信息资源名称一字不差，或先在“资源”表登记该资源。"
+    ),
+    "import.item.ambiguous": (
+        "“资源”表第 {rows} 行有多个提供方的同名资源，无法确定本信息项所属：请分开文件导入各部门的目录。"
+    ),
+    "import.item.unknown_element": (
+        "引用数据元“{ref}”不在数据元标准中：请填写标准中的中文名称或标识符（如 公民身份号码），或留空。"
+    ),
+    "import.resource.duplicate_name": (
+        "与第 {row} 行重复：同一提供方的信息资源名称不能重复，请改名或合并两行。"
+    ),
+    "import.code.duplicate": (
+        "信息资源代码 {code} 与第 {row} 行重复：每个资源的代码唯一，新资源请留空由平台生成。"
+    ),
+    "import.provider.unknown": (
+        "统一社会信用代码 {uscc} 不是平台已登记的部门：请核对代码，或请平台管理员先登记该部门。"
+    ),
+    "import.provider.forbidden": (
+        "您无权为“{dept}”导入目录：部门数据管理员只能导入本部门的资源，请删除此行或由该部门导入。"
+    ),
+    "import.provider.name_mismatch": (
+        "“{given}”与提供方代码 {uscc} 登记的部门“{dept}”不一致：请填写部门全称，或核对代码。"
+    ),
+    "import.code.taken": "信息资源代码 {code} 已被其他部门的资源使用：请核对代码，新资源请留空由平台生成。",
+    "import.code.immutable": (
+        "本部门已有资源“{name}”，其代码为 {code}；代码登记后不可更改：请填写原代码或留空。"
+    ),
+    "import.resource.same_target": "与第 {row} 行对应同一个已登记资源（{code}）：请删除重复的行。",
+    "import.resource.name_taken": "本部门已有名为“{name}”的另一资源（{code}）：请换一个名称。",
+    "import.resource.in_review": (
+        "资源“{name}”（{code}）正在审核中，不能通过导入修改：请等待审核结果后再导入。"
+    ),
+}
+
 
 # --- the report -----------------------------------------------------------------------------------
 
@@ -95,8 +146,15 @@ class ImportRowError:
         return SHEET_ORDER.get(self.sheet, 9), self.row, self.letter
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "letter": self.letter,
-                "code": self.code, "message": self.message, "line": self.line()}  # fmt: skip
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "letter": self.letter,
+            "code": self.code,
+            "message": self.message,
+            "line": self.line(),
+        }
 
 
 @dataclass(frozen=True)
@@ -144,11 +202,17 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.ok, "dry_run": self.dry_run, "created": self.created, "updated": self.updated,
-            "unchanged": self.unchanged, "items": self.items, "resource_ids": self.resource_ids,
-            "errors": [e.as_dict() for e in self.errors], "changes": [c.as_dict() for c in self.changes],
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "items": self.items,
+            "resource_ids": self.resource_ids,
+            "errors": [e.as_dict() for e in self.errors],
+            "changes": [c.as_dict() for c in self.changes],
             "warnings": self.warnings,
-        }  # fmt: skip
+        }
 
 
 # --- parsed rows ----------------------------------------------------------------------------------
@@ -189,14 +253,18 @@ class _Errors:
     def __init__(self) -> None:
         self.items: list[ImportRowError] = []
 
-    def add(self, sheet: str, row: int, col: Column | None, code: str, message: str) -> None:
+    def add(
+        self, sheet: str, row: int, col: Column | None, code: str, message: str = "", /, **kw: Any
+    ) -> None:
+        """Add an error; without ``message`` the text comes from MESSAGES[code] filled with ``kw``."""
+        text = message or MESSAGES[code].format(**kw)
         self.items.append(
-            ImportRowError(sheet, row, col.header if col else "", code, message, col.letter if col else "")
+            ImportRowError(sheet, row, col.header if col else "", code, text, col.letter if col else "")
         )
 
 
-def _opened(file: Any) -> tuple[Any, str | None]:
-    """The workbook, or the reason it cannot be read as .xlsx."""
+def _opened(file: Any) -> tuple[Any, str, dict[str, str]]:
+    """The workbook, or the error code (and its details) saying why it cannot be read as .xlsx."""
     import openpyxl
 
     head = b""
@@ -205,26 +273,19 @@ def _opened(file: Any) -> tuple[Any, str | None]:
             with open(file, "rb") as fh:
                 head = fh.read(8)
         except OSError as exc:
-            return None, f"无法读取文件：{exc.strerror or exc}。"
+            return None, "import.file.unreadable", {"reason": str(exc.strerror or exc)}
     elif hasattr(file, "read") and hasattr(file, "seek"):
         pos = file.tell()
         head = file.read(8)
         file.seek(pos)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return None, "这是旧版 Excel（.xls）文件：请在 Excel 中“另存为” .xlsx 格式后再导入。"
+        return None, "import.file.xls", {}
     if head and not head.startswith(b"PK"):
-        return None, "文件不是 Excel 工作簿（.xlsx）：请下载平台提供的目录模板，填写后按 .xlsx 格式保存再导入。"
+        return None, "import.file.not_xlsx", {}
     try:
-        return openpyxl.load_workbook(file, read_only=True, data_only=True), None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        return None, f"文件不是有效的 Excel 工作簿（.xlsx），无法打开（{type(exc).__name__}）：请按 .xlsx 格式保存后再导入。"
-    except Exception as exc:  # openpyxl raises many kinds on damaged files; the user gets a message, not a traceback
-        return None, f"文件已损坏或不是 Excel 工作簿（{type(exc).__name__}）：请用 Excel 打开检查后另存为 .xlsx。"
-
-
-def _rows(ws: Any, width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for number, values in enumerate(ws.iter_rows(min_row=1, max_col=width, values_only=True), start=1):
-        yield number, values
+        return openpyxl.load_workbook(file, read_only=True, data_only=True), "", {}
+    except Exception as exc:  # openpyxl raises many kinds on damaged files: a message, never a traceback
+        return None, "import.file.invalid", {"reason": type(exc).__name__}
 
 
 def _check_header(sheet: str, values: tuple[Any, ...], columns: tuple[Column, ...], errors: _Errors) -> bool:
@@ -235,9 +296,8 @@ def _check_header(sheet: str, values: tuple[Any, ...], columns: tuple[Column, ..
             ok = False
             shown = f"“{actual}”" if actual else "空白"
             errors.add(
-                sheet, 1, col, "import.header.mismatch",
-                f"第 {col.letter} 列表头应为“{col.title}”，实际为{shown}：请使用平台提供的目录模板，不要增删、调换或改名列。",
-            )  # fmt: skip
+                sheet, 1, col, "import.header.mismatch", letter=col.letter, title=col.title, shown=shown
+            )
     return ok
 
 
@@ -283,81 +343,114 @@ def _read_cells(
 
 def _resource_input(v: dict[str, Any]) -> ResourceInput:
     return ResourceInput(
-        name=v["name"] or "", code=v["code"] or "", catalog_class=v["catalog_class"] or "",
-        subclass=v["subclass"] or "", summary=v["summary"] or "", format=v["format"] or "",
-        share_type=v["share_type"] or "", share_condition=v["share_condition"] or "",
-        no_share_basis=v["no_share_basis"] or "", share_method=v["share_method"] or "",
-        open_to_public=bool(v["open_to_public"]), open_condition=v["open_condition"] or "",
-        update_cycle=v["update_cycle"] or "", release_date=v["release_date"], secrecy=v["secrecy"] or "",
-        data_grade=v["data_grade"] or "", source_system=v["source_system"] or "",
+        name=v["name"] or "",
+        code=v["code"] or "",
+        catalog_class=v["catalog_class"] or "",
+        subclass=v["subclass"] or "",
+        summary=v["summary"] or "",
+        format=v["format"] or "",
+        share_type=v["share_type"] or "",
+        share_condition=v["share_condition"] or "",
+        no_share_basis=v["no_share_basis"] or "",
+        share_method=v["share_method"] or "",
+        open_to_public=bool(v["open_to_public"]),
+        open_condition=v["open_condition"] or "",
+        update_cycle=v["update_cycle"] or "",
+        release_date=v["release_date"],
+        secrecy=v["secrecy"] or "",
+        data_grade=v["data_grade"] or "",
+        source_system=v["source_system"] or "",
         related_codes=v["related_codes"] or "",
-    )  # fmt: skip
+    )
 
 
 def _item_input(v: dict[str, Any]) -> ItemInput:
     return ItemInput(
-        name=v["name"] or "", data_type=v["data_type"] or "", length=v["length"], element=v["element"] or "",
-        is_key=bool(v["is_key"]), is_authoritative=bool(v["is_authoritative"]), share_type=v["share_type"] or "",
-        share_condition=v["share_condition"] or "", masking=v["masking"] or Masking.NONE,
-    )  # fmt: skip
+        name=v["name"] or "",
+        data_type=v["data_type"] or "",
+        length=v["length"],
+        element=v["element"] or "",
+        is_key=bool(v["is_key"]),
+        is_authoritative=bool(v["is_authoritative"]),
+        share_type=v["share_type"] or "",
+        share_condition=v["share_condition"] or "",
+        masking=v["masking"] or Masking.NONE,
+    )
+
+
+def _blank(values: tuple[Any, ...]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _read_sheet(
+    sheet: str,
+    ws: Any,
+    columns: tuple[Column, ...],
+    parsed: ParsedWorkbook,
+    errors: _Errors,
+    tick: Callable[[], None],
+) -> bool:
+    """Stream one sheet into typed rows; False when its header is wrong or it cannot be read."""
+    row = 0
+    header_ok = True
+    try:
+        for row, values in enumerate(
+            ws.iter_rows(min_row=1, max_col=len(columns), values_only=True), start=1
+        ):
+            tick()
+            if row == 1:
+                header_ok = _check_header(sheet, values, columns, errors)
+                continue
+            if not header_ok or _blank(values):
+                continue
+            cells, bad = _read_cells(sheet, row, values, columns, errors)
+            if sheet == RESOURCE_SHEET:
+                data = _resource_input(cells)
+                provider_name, provider_uscc = cells["provider_name"] or "", cells["provider_uscc"] or ""
+                parsed.resources.append(ResourceRow(row, data, provider_name, provider_uscc, bad))
+            else:
+                parsed.items.append(ItemRow(row, cells["resource_name"] or "", _item_input(cells), bad))
+    except Exception as exc:  # a damaged sheet part: report where reading stopped
+        errors.add(sheet, row + 1, None, "import.file.damaged", reason=type(exc).__name__)
+        return False
+    if row == 0:
+        errors.add(sheet, 1, None, "import.header.missing")
+        return False
+    return header_ok
 
 
 def parse_workbook(file: Any, progress: Progress | None = None) -> ParsedWorkbook:
     """Stream the two data sheets into typed rows; cell-level errors only (no database)."""
     errors = _Errors()
-    parsed = ParsedWorkbook()
-    wb, problem = _opened(file)
+    parsed = ParsedWorkbook(errors=errors.items)
+    wb, problem, details = _opened(file)
     if wb is None:
-        errors.add(FILE_SHEET, 1, None, "import.file.invalid", problem or "")
-        parsed.errors, parsed.fatal = errors.items, True
+        errors.add(FILE_SHEET, 1, None, problem, **details)
+        parsed.fatal = True
         return parsed
     try:
         missing = [name for name in (RESOURCE_SHEET, ITEM_SHEET) if name not in wb.sheetnames]
         for name in missing:
-            errors.add(name, 1, None, "import.sheet.missing",
-                       f"缺少工作表“{name}”：请使用平台提供的目录模板（含“资源”“信息项”两张表）。")  # fmt: skip
+            errors.add(name, 1, None, "import.sheet.missing", name=name)
         if missing:
-            parsed.errors, parsed.fatal = errors.items, True
+            parsed.fatal = True
             return parsed
         ws_res, ws_items = wb[RESOURCE_SHEET], wb[ITEM_SHEET]
         total = (ws_res.max_row or 0) + (ws_items.max_row or 0)
-        done = 0
-        header_ok = True
-        for sheet, ws, columns in ((RESOURCE_SHEET, ws_res, RESOURCE_COLUMNS), (ITEM_SHEET, ws_items, ITEM_COLUMNS)):
-            row = 0
-            try:
-                for row, values in _rows(ws, len(columns)):
-                    done += 1
-                    if progress and done % PROGRESS_EVERY == 0:
-                        progress(done, max(total, done), "parse")
-                    if row == 1:
-                        header_ok = _check_header(sheet, values, columns, errors) and header_ok
-                        continue
-                    if not header_ok or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                        continue
-                    cells, bad = _read_cells(sheet, row, values, columns, errors)
-                    if sheet == RESOURCE_SHEET:
-                        parsed.resources.append(
-                            ResourceRow(row, _resource_input(cells), cells["provider_name"] or "",
-                                        cells["provider_uscc"] or "", bad)  # fmt: skip
-                        )
-                    else:
-                        parsed.items.append(ItemRow(row, cells["resource_name"] or "", _item_input(cells), bad))
-                if row == 0:
-                    header_ok = False
-                    errors.add(sheet, 1, None, "import.header.missing",
-                               "工作表是空的，缺少表头：请使用平台提供的目录模板。")  # fmt: skip
-            except Exception as exc:  # a damaged sheet part: report where reading stopped
-                errors.add(sheet, row + 1, None, "import.file.damaged",
-                           f"读取到此行时文件内容损坏（{type(exc).__name__}）：请用 Excel 打开后另存为 .xlsx 再导入。")  # fmt: skip
-                parsed.fatal = True
-        if not header_ok:
-            parsed.fatal = True
+        done = [0]
+
+        def tick() -> None:
+            done[0] += 1
+            if progress and done[0] % PROGRESS_EVERY == 0:
+                progress(done[0], max(total, done[0]), "parse")
+
+        ok = _read_sheet(RESOURCE_SHEET, ws_res, RESOURCE_COLUMNS, parsed, errors, tick)
+        ok = _read_sheet(ITEM_SHEET, ws_items, ITEM_COLUMNS, parsed, errors, tick) and ok
+        parsed.fatal = not ok
         if progress:
-            progress(done, done, "parse")
+            progress(done[0], done[0], "parse")
     finally:
         wb.close()
-    parsed.errors = errors.items
     return parsed
 
 
@@ -383,12 +476,10 @@ def _attach_items(parsed: ParsedWorkbook, errors: _Errors) -> None:
             continue
         owners = by_name.get(item.resource_name, [])
         if not owners:
-            errors.add(ITEM_SHEET, item.row, col, "import.item.orphan",
-                       f"“{item.resource_name}”在“资源”表中不存在：请与“资源”表中的信息资源名称一字不差，或先在“资源”表登记该资源。")  # fmt: skip
+            errors.add(ITEM_SHEET, item.row, col, "import.item.orphan", name=item.resource_name)
         elif len({o.provider_uscc for o in owners}) > 1:
             rows = "、".join(str(o.row) for o in owners)
-            errors.add(ITEM_SHEET, item.row, col, "import.item.ambiguous",
-                       f"“资源”表第 {rows} 行有多个提供方的同名资源，无法确定本信息项所属：请分开文件导入各部门的目录。")  # fmt: skip
+            errors.add(ITEM_SHEET, item.row, col, "import.item.ambiguous", rows=rows)
         else:
             owners[0].item_rows.append(item)
     for res in parsed.resources:
@@ -399,6 +490,11 @@ def _check_rows(parsed: ParsedWorkbook, errors: _Errors, index: ElementIndex) ->
     """validate_resource on each row, element references, duplicates within the file."""
     seen_names: dict[tuple[str, str], int] = {}
     seen_codes: dict[str, int] = {}
+    col_name, col_code, col_el = (
+        RESOURCE_BY_FIELD["name"],
+        RESOURCE_BY_FIELD["code"],
+        ITEM_BY_FIELD["element"],
+    )
     for res in parsed.resources:
         before = len(errors.items)
         for fe in validate_resource(res.data):
@@ -408,24 +504,24 @@ def _check_rows(parsed: ParsedWorkbook, errors: _Errors, index: ElementIndex) ->
             kind = "item" if sheet == ITEM_SHEET else "resource"
             errors.add(sheet, row, col, f"import.{kind}.{fe.code}", fe.message)
         res.elements = []
-        col_el = ITEM_BY_FIELD["element"]
         for item in res.item_rows:
             ref = item.data.element.strip()
             element = index.find(ref) if ref else None
             if ref and element is None:
-                errors.add(ITEM_SHEET, item.row, col_el, "import.item.unknown_element",
-                           f"引用数据元“{ref}”不在数据元标准中：请填写标准中的中文名称或标识符（如 公民身份号码），或留空。")  # fmt: skip
+                errors.add(ITEM_SHEET, item.row, col_el, "import.item.unknown_element", ref=ref)
             res.elements.append(element)
         name = res.data.name.strip()
         key = (res.provider_uscc.strip().upper(), name)
         if name and key in seen_names:
-            errors.add(RESOURCE_SHEET, res.row, RESOURCE_BY_FIELD["name"], "import.resource.duplicate_name",
-                       f"与第 {seen_names[key]} 行重复：同一提供方的信息资源名称不能重复，请改名或合并两行。")  # fmt: skip
+            errors.add(
+                RESOURCE_SHEET, res.row, col_name, "import.resource.duplicate_name", row=seen_names[key]
+            )
         seen_names.setdefault(key, res.row)
         code = res.data.code.strip()
         if code and code in seen_codes:
-            errors.add(RESOURCE_SHEET, res.row, RESOURCE_BY_FIELD["code"], "import.code.duplicate",
-                       f"信息资源代码 {code} 与第 {seen_codes[code]} 行重复：每个资源的代码唯一，新资源请留空由平台生成。")  # fmt: skip
+            errors.add(
+                RESOURCE_SHEET, res.row, col_code, "import.code.duplicate", code=code, row=seen_codes[code]
+            )
         seen_codes.setdefault(code, res.row)
         if len(errors.items) > before:
             res.failed = True
@@ -451,18 +547,23 @@ def _check_providers(actor: Actor, parsed: ParsedWorkbook, errors: _Errors) -> d
             continue
         dept = departments.get(check.value)
         if dept is None:
-            errors.add(RESOURCE_SHEET, res.row, col_code, "import.provider.unknown",
-                       f"统一社会信用代码 {check.value} 不是平台已登记的部门：请核对代码，或请平台管理员先登记该部门。")  # fmt: skip
+            errors.add(RESOURCE_SHEET, res.row, col_code, "import.provider.unknown", uscc=check.value)
             res.failed = True
             continue
         if not actor.can("catalog.import", dept.scope()):
-            errors.add(RESOURCE_SHEET, res.row, col_code, "import.provider.forbidden",
-                       f"您无权为“{dept.name}”导入目录：部门数据管理员只能导入本部门的资源，请删除此行或由该部门导入。")  # fmt: skip
+            errors.add(RESOURCE_SHEET, res.row, col_code, "import.provider.forbidden", dept=dept.name)
             res.failed = True
             continue
         if "provider_name" not in res.bad and res.provider_name.strip() not in {dept.name, dept.short_name}:
-            errors.add(RESOURCE_SHEET, res.row, col_name, "import.provider.name_mismatch",
-                       f"“{res.provider_name}”与提供方代码 {dept.uscc} 登记的部门“{dept.name}”不一致：请填写部门全称，或核对代码。")  # fmt: skip
+            errors.add(
+                RESOURCE_SHEET,
+                res.row,
+                col_name,
+                "import.provider.name_mismatch",
+                given=res.provider_name,
+                uscc=dept.uscc,
+                dept=dept.name,
+            )
             res.failed = True
         res.department = dept
     return departments
@@ -492,8 +593,17 @@ class _Step:
     resource_id: int | None = None
 
 
-ITEM_TUPLE_FIELDS = ["name", "element_id", "data_type", "length", "is_key", "is_authoritative", "share_type",
-                     "share_condition", "masking"]  # fmt: skip
+ITEM_TUPLE_FIELDS = [
+    "name",
+    "element_id",
+    "data_type",
+    "length",
+    "is_key",
+    "is_authoritative",
+    "share_type",
+    "share_condition",
+    "masking",
+]
 
 
 def _input_values(data: ResourceInput) -> dict[str, Any]:
@@ -506,10 +616,19 @@ def _input_values(data: ResourceInput) -> dict[str, Any]:
 
 def _input_items(data: ResourceInput, elements: list[DataElement | None]) -> list[tuple[Any, ...]]:
     return [
-        (i.name.strip(), el.pk if el else None, i.data_type, i.length, i.is_key, i.is_authoritative,
-         i.share_type, i.share_condition.strip(), i.masking)
+        (
+            i.name.strip(),
+            el.pk if el else None,
+            i.data_type,
+            i.length,
+            i.is_key,
+            i.is_authoritative,
+            i.share_type,
+            i.share_condition.strip(),
+            i.masking,
+        )
         for i, el in zip(data.items, elements, strict=True)
-    ]  # fmt: skip
+    ]
 
 
 def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
@@ -523,7 +642,9 @@ def _load_existing(rows: list[ResourceRow]) -> tuple[dict[str, _Existing], dict[
     by_name: dict[tuple[int, str], _Existing] = {}
     dept_ids = sorted({r.department.pk for r in rows if r.department is not None})
     for chunk in _chunks(dept_ids):
-        for values in Resource.objects.filter(department_id__in=chunk).values(*fields).iterator(chunk_size=2000):
+        for values in (
+            Resource.objects.filter(department_id__in=chunk).values(*fields).iterator(chunk_size=2000)
+        ):
             ex = _Existing(values)
             by_code[values["code"]] = ex
             by_name[(values["department_id"], values["name"])] = ex
@@ -562,33 +683,66 @@ def _plan(parsed: ParsedWorkbook, errors: _Errors, progress: Progress | None) ->
         if code:
             target = by_code.get(code)
             if target is not None and target.values["department_id"] != dept.pk:
-                errors.add(RESOURCE_SHEET, res.row, col_code, "import.code.taken",
-                           f"信息资源代码 {code} 已被其他部门的资源使用：请核对代码，新资源请留空由平台生成。")  # fmt: skip
+                errors.add(RESOURCE_SHEET, res.row, col_code, "import.code.taken", code=code)
                 continue
             same_name = by_name.get((dept.pk, name))
             if target is None and same_name is not None:
-                errors.add(RESOURCE_SHEET, res.row, col_code, "import.code.immutable",
-                           f"本部门已有资源“{name}”，其代码为 {same_name.values['code']}；代码登记后不可更改：请填写原代码或留空。")  # fmt: skip
+                errors.add(
+                    RESOURCE_SHEET,
+                    res.row,
+                    col_code,
+                    "import.code.immutable",
+                    name=name,
+                    code=same_name.values["code"],
+                )
                 continue
         else:
             target = by_name.get((dept.pk, name))
         if target is None:
-            steps.append(_Step(res, "create", code=code, new_values=_input_values(res.data),
-                               new_items=_input_items(res.data, res.elements)))  # fmt: skip
+            steps.append(
+                _Step(
+                    res,
+                    "create",
+                    code=code,
+                    new_values=_input_values(res.data),
+                    new_items=_input_items(res.data, res.elements),
+                )
+            )
             continue
         if target.pk in claimed:
-            errors.add(RESOURCE_SHEET, res.row, col_name, "import.resource.same_target",
-                       f"与第 {claimed[target.pk]} 行对应同一个已登记资源（{target.values['code']}）：请删除重复的行。")  # fmt: skip
+            errors.add(
+                RESOURCE_SHEET,
+                res.row,
+                col_name,
+                "import.resource.same_target",
+                row=claimed[target.pk],
+                code=target.values["code"],
+            )
             continue
         claimed[target.pk] = res.row
         if target.values["name"] != name:
             other = by_name.get((dept.pk, name))
             if other is not None and other.pk != target.pk:
-                errors.add(RESOURCE_SHEET, res.row, col_name, "import.resource.name_taken",
-                           f"本部门已有名为“{name}”的另一资源（{other.values['code']}）：请换一个名称。")  # fmt: skip
+                errors.add(
+                    RESOURCE_SHEET,
+                    res.row,
+                    col_name,
+                    "import.resource.name_taken",
+                    name=name,
+                    code=other.values["code"],
+                )
                 continue
-        steps.append(_Step(res, "check", existing=target, code=target.values["code"], resource_id=target.pk,
-                           new_values=_input_values(res.data), new_items=_input_items(res.data, res.elements)))  # fmt: skip
+        steps.append(
+            _Step(
+                res,
+                "check",
+                existing=target,
+                code=target.values["code"],
+                resource_id=target.pk,
+                new_values=_input_values(res.data),
+                new_items=_input_items(res.data, res.elements),
+            )
+        )
     _load_items([s.existing for s in steps if s.existing is not None])
     for step in steps:
         ex = step.existing
@@ -599,8 +753,14 @@ def _plan(parsed: ParsedWorkbook, errors: _Errors, progress: Progress | None) ->
             step.action = "unchanged"
         elif ex.values["state"] not in services.EDITABLE_STATES:
             step.action = "blocked"
-            errors.add(RESOURCE_SHEET, step.res.row, None, "import.resource.in_review",
-                       f"资源“{ex.values['name']}”（{ex.values['code']}）正在审核中，不能通过导入修改：请等待审核结果后再导入。")  # fmt: skip
+            errors.add(
+                RESOURCE_SHEET,
+                step.res.row,
+                None,
+                "import.resource.in_review",
+                name=ex.values["name"],
+                code=ex.values["code"],
+            )
         else:
             step.action = "update"
     return steps
@@ -616,7 +776,9 @@ def _allocate_codes(steps: list[_Step], file_codes: set[str]) -> None:
         if step.action == "create" and not step.code:
             dept = step.res.department
             assert dept is not None
-            by_prefix[codes.prefix_for(step.res.data.catalog_class, step.res.data.subclass, dept.jurisdiction_id)].append(step)
+            by_prefix[
+                codes.prefix_for(step.res.data.catalog_class, step.res.data.subclass, dept.jurisdiction_id)
+            ].append(step)
     for prefix, group in sorted(by_prefix.items()):
         seq, _ = CodeSequence.objects.select_for_update().get_or_create(prefix=prefix)
         taken = set(Resource.objects.filter(code__startswith=f"{prefix}/").values_list("code", flat=True))
@@ -630,8 +792,13 @@ def _allocate_codes(steps: list[_Step], file_codes: set[str]) -> None:
         seq.save(update_fields=["last"])
 
 
-def _snapshot(values: dict[str, Any], code: str, dept: Department, items: list[tuple[Any, ...]],
-              identifiers: dict[int, str]) -> dict[str, Any]:  # fmt: skip
+def _snapshot(
+    values: dict[str, Any],
+    code: str,
+    dept: Department,
+    items: list[tuple[Any, ...]],
+    identifiers: dict[int, str],
+) -> dict[str, Any]:
     """The same shape as services.resource_snapshot, built from memory (no query per resource)."""
     data: dict[str, Any] = {}
     for name in services.RESOURCE_FIELDS:
@@ -639,26 +806,44 @@ def _snapshot(values: dict[str, Any], code: str, dept: Department, items: list[t
     data["department"] = dept.uscc
     data["department_name"] = dept.name
     data["items"] = [
-        {"name": t[0], "data_type": t[2], "length": t[3], "is_key": t[4], "is_authoritative": t[5],
-         "share_type": t[6], "share_condition": t[7], "masking": t[8],
-         "element": identifiers.get(t[1]) if t[1] is not None else None}
+        {
+            "name": t[0],
+            "data_type": t[2],
+            "length": t[3],
+            "is_key": t[4],
+            "is_authoritative": t[5],
+            "share_type": t[6],
+            "share_condition": t[7],
+            "masking": t[8],
+            "element": identifiers.get(t[1]) if t[1] is not None else None,
+        }
         for t in items
-    ]  # fmt: skip
+    ]
     return data
 
 
 def _item_objects(steps: list[_Step]) -> Iterator[ResourceItem]:
     for step in steps:
+        assert step.resource_id is not None
         for pos, t in enumerate(step.new_items, start=1):
             yield ResourceItem(
-                resource_id=step.resource_id, position=pos, name=t[0], element_id=t[1], data_type=t[2],
-                length=t[3], is_key=t[4], is_authoritative=t[5], share_type=t[6], share_condition=t[7],
+                resource_id=step.resource_id,
+                position=pos,
+                name=t[0],
+                element_id=t[1],
+                data_type=t[2],
+                length=t[3],
+                is_key=t[4],
+                is_authoritative=t[5],
+                share_type=t[6],
+                share_condition=t[7],
                 masking=t[8],
-            )  # fmt: skip
+            )
 
 
-def _apply(actor: Actor, steps: list[_Step], parsed: ParsedWorkbook, index: ElementIndex,
-           progress: Progress | None) -> list[str]:  # fmt: skip
+def _apply(
+    actor: Actor, steps: list[_Step], parsed: ParsedWorkbook, index: ElementIndex, progress: Progress | None
+) -> list[str]:
     now = timezone.now()
     creates = [s for s in steps if s.action == "create"]
     updates = [s for s in steps if s.action == "update"]
@@ -669,8 +854,16 @@ def _apply(actor: Actor, steps: list[_Step], parsed: ParsedWorkbook, index: Elem
     for step in creates:
         dept = step.res.department
         assert dept is not None
-        new_objects.append(Resource(department_id=dept.pk, jurisdiction_id=dept.jurisdiction_id, code=step.code,
-                                    state=ResourceState.DRAFT, version=1, **step.new_values))  # fmt: skip
+        new_objects.append(
+            Resource(
+                department_id=dept.pk,
+                jurisdiction_id=dept.jurisdiction_id,
+                code=step.code,
+                state=ResourceState.DRAFT,
+                version=1,
+                **step.new_values,
+            )
+        )
     for start in range(0, len(new_objects), BATCH):
         Resource.objects.bulk_create(new_objects[start : start + BATCH])
         if progress:
@@ -683,18 +876,25 @@ def _apply(actor: Actor, steps: list[_Step], parsed: ParsedWorkbook, index: Elem
     for step in updates:
         ex = step.existing
         assert ex is not None
-        obj = Resource(pk=ex.pk, state=ResourceState.DRAFT, version=ex.values["version"] + 1, updated_at=now,
-                       **step.new_values)  # fmt: skip
+        obj = Resource(
+            pk=ex.pk,
+            state=ResourceState.DRAFT,
+            version=ex.values["version"] + 1,
+            updated_at=now,
+            **step.new_values,
+        )
         changed.append(obj)
-    Resource.objects.bulk_update(changed, [*COMPARED_FIELDS, "state", "version", "updated_at"], batch_size=500)
+    Resource.objects.bulk_update(
+        changed, [*COMPARED_FIELDS, "state", "version", "updated_at"], batch_size=500
+    )
     for chunk in _chunks([s.resource_id for s in updates]):
         ResourceItem.objects.filter(resource_id__in=chunk).delete()
     if progress and updates:
         progress(total, total, "write")
 
     batch: list[ResourceItem] = []
-    for obj in _item_objects(creates + updates):
-        batch.append(obj)
+    for item in _item_objects(creates + updates):
+        batch.append(item)
         if len(batch) >= 5000:
             ResourceItem.objects.bulk_create(batch)
             batch = []
@@ -708,14 +908,16 @@ def _apply(actor: Actor, steps: list[_Step], parsed: ParsedWorkbook, index: Elem
         dept = step.res.department
         assert dept is not None and step.resource_id is not None
         ex = step.existing
-        changes.append(audit.Change(
-            action="catalog.resource.update" if ex else "catalog.resource.register",
-            object_type="catalog.resource",
-            object_id=str(step.resource_id),
-            object_repr=f"{step.new_values['name']}（{step.code}）",
-            before=_snapshot(ex.values, step.code, dept, ex.items, identifiers) if ex else None,
-            after=_snapshot(step.new_values, step.code, dept, step.new_items, identifiers),
-        ))  # fmt: skip
+        changes.append(
+            audit.Change(
+                action="catalog.resource.update" if ex else "catalog.resource.register",
+                object_type="catalog.resource",
+                object_id=str(step.resource_id),
+                object_repr=f"{step.new_values['name']}（{step.code}）",
+                before=_snapshot(ex.values, step.code, dept, ex.items, identifiers) if ex else None,
+                after=_snapshot(step.new_values, step.code, dept, step.new_items, identifiers),
+            )
+        )
     audit.record_many(actor=actor, changes=changes)
     del changes
     warnings = _claims(actor, creates + updates)
@@ -738,7 +940,9 @@ def _claims(actor: Actor, steps: list[_Step]) -> list[str]:
     warnings = []
     for (_, element_id), dept in sorted(pairs.items()):
         element = locked[element_id]
-        conflict: ElementConflict | None = services.claim_authority(actor=actor, department=dept, element=element)
+        conflict: ElementConflict | None = services.claim_authority(
+            actor=actor, department=dept, element=element
+        )
         if conflict is not None:
             warnings.append(
                 f"“{dept.name}”声明为数据元“{element.name}”的权威来源，与现有权威来源冲突，已提交平台管理员处理（一数一源）。"
@@ -751,15 +955,25 @@ def _claims(actor: Actor, steps: list[_Step]) -> list[str]:
 
 def _report(steps: list[_Step], parsed: ParsedWorkbook, dry_run: bool, errors: _Errors) -> ImportReport:
     """Errors sorted by sheet and row, and the plan for the rows that passed (what was or would be done)."""
-    report = ImportReport(errors=sorted(errors.items, key=ImportRowError.sort_key), dry_run=dry_run,
-                          items=len(parsed.items))  # fmt: skip
+    report = ImportReport(
+        errors=sorted(errors.items, key=ImportRowError.sort_key), dry_run=dry_run, items=len(parsed.items)
+    )
     for step in steps:
         dept = step.res.department
         assert dept is not None
         if step.action not in ("create", "update", "unchanged"):
             continue
-        report.changes.append(PlannedChange(step.res.row, step.action, step.res.data.name.strip(), dept.uscc,
-                                            step.code, step.resource_id, len(step.new_items)))  # fmt: skip
+        report.changes.append(
+            PlannedChange(
+                step.res.row,
+                step.action,
+                step.res.data.name.strip(),
+                dept.uscc,
+                step.code,
+                step.resource_id,
+                len(step.new_items),
+            )
+        )
         if step.action == "create":
             report.created += 1
         elif step.action == "update":
@@ -771,21 +985,23 @@ def _report(steps: list[_Step], parsed: ParsedWorkbook, dry_run: bool, errors: _
     return report
 
 
-def catalog_import(*, actor: Actor, file: IO[bytes] | str | Path, dry_run: bool = False,
-                   progress: Progress | None = None) -> ImportReport:  # fmt: skip
+def catalog_import(
+    *, actor: Actor, file: IO[bytes] | str | Path, dry_run: bool = False, progress: Progress | None = None
+) -> ImportReport:
     """Import a filled-in catalog template. Returns the report; never raises on a bad file.
 
     Nothing is written when the report has errors or ``dry_run`` is set (the report then lists what would
     be created and updated). ``file`` is a path or a binary file object (an upload)."""
     parsed = parse_workbook(file, progress)
     errors = _Errors()
-    errors.items = list(parsed.errors)
+    errors.items = parsed.errors
     if parsed.fatal:
         return ImportReport(errors=sorted(errors.items, key=ImportRowError.sort_key), dry_run=dry_run)
     if not parsed.resources:
-        errors.add(RESOURCE_SHEET, 2, None, "import.empty", "“资源”表没有任何资源行：请从第 2 行起每个资源填写一行。")
-        return ImportReport(errors=sorted(errors.items, key=ImportRowError.sort_key), dry_run=dry_run,
-                            items=len(parsed.items))  # fmt: skip
+        errors.add(RESOURCE_SHEET, 2, None, "import.empty")
+        return ImportReport(
+            errors=sorted(errors.items, key=ImportRowError.sort_key), dry_run=dry_run, items=len(parsed.items)
+        )
     failed_rows = {e.row for e in parsed.errors if e.sheet == RESOURCE_SHEET}
     _attach_items(parsed, errors)
     for res in parsed.resources:

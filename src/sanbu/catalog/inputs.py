@@ -61,7 +61,9 @@ class ResourceInput:
 def _choice(value: str, choices: type, label: str, field_name: str, errors: list[FieldError]) -> None:
     if value not in choices.values:  # type: ignore[attr-defined]
         allowed = "、".join(str(lbl) for lbl in choices.labels)  # type: ignore[attr-defined]
-        errors.append(FieldError(field_name, "invalid_choice", f"{label}“{value}”不是可选值，可选：{allowed}。"))
+        errors.append(
+            FieldError(field_name, "invalid_choice", f"{label}“{value}”不是可选值，可选：{allowed}。")
+        )
 
 
 def validate_resource(data: ResourceInput) -> list[FieldError]:
@@ -74,7 +76,9 @@ def validate_resource(data: ResourceInput) -> list[FieldError]:
     if not data.summary.strip():
         errors.append(FieldError("summary", "required", "信息资源摘要为必填项。"))
     elif len(data.summary) > 256:
-        errors.append(FieldError("summary", "too_long", f"信息资源摘要不超过 256 字，当前 {len(data.summary)} 字。"))
+        errors.append(
+            FieldError("summary", "too_long", f"信息资源摘要不超过 256 字，当前 {len(data.summary)} 字。")
+        )
     if not data.subclass.strip():
         errors.append(FieldError("subclass", "required", "资源子类为必填项，如 人口、法人单位、电子证照。"))
     _choice(data.catalog_class, CatalogClass, "资源分类", "catalog_class", errors)
@@ -88,7 +92,9 @@ def validate_resource(data: ResourceInput) -> list[FieldError]:
         errors.append(FieldError("share_condition", "required", "有条件共享时必须填写共享条件（CAT-5）。"))
     if data.share_type == ShareType.NONE and not data.no_share_basis.strip():
         errors.append(
-            FieldError("no_share_basis", "required", "不予共享时必须填写法律、行政法规或国务院决定的依据（CAT-5）。")
+            FieldError(
+                "no_share_basis", "required", "不予共享时必须填写法律、行政法规或国务院决定的依据（CAT-5）。"
+            )
         )
     if data.code.strip() and data.catalog_class in CatalogClass.values:
         problem = codes.check(data.code.strip(), data.catalog_class, data.subclass)
@@ -110,7 +116,12 @@ def validate_resource(data: ResourceInput) -> list[FieldError]:
             errors.append(FieldError(f"{where}.length", "invalid", "数据长度应为正整数。"))
         if item.share_type:
             _choice(item.share_type, ShareType, "信息项共享类型", f"{where}.share_type", errors)
-            if item.share_type == ShareType.CONDITIONAL and not (item.share_condition or data.share_condition).strip():
-                errors.append(FieldError(f"{where}.share_condition", "required", "信息项为有条件共享时须填写共享条件。"))
+            if (
+                item.share_type == ShareType.CONDITIONAL
+                and not (item.share_condition or data.share_condition).strip()
+            ):
+                errors.append(
+                    FieldError(f"{where}.share_condition", "required", "信息项为有条件共享时须填写共享条件。")
+                )
         _choice(item.masking, Masking, "脱敏方式", f"{where}.masking", errors)
     return errors

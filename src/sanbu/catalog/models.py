@@ -192,7 +192,9 @@ class Resource(models.Model):
     code = models.CharField("信息资源代码", max_length=64, unique=True)
     catalog_class = models.CharField("资源分类", max_length=1, choices=CatalogClass.choices)
     subclass = models.CharField("资源子类", max_length=40)
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="resources", verbose_name="提供方")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="resources", verbose_name="提供方"
+    )
     jurisdiction = models.ForeignKey("orgs.Jurisdiction", on_delete=models.PROTECT, related_name="+")
     summary = models.CharField("信息资源摘要", max_length=256)
     format = models.CharField("资源格式", max_length=20, choices=ResourceFormat.choices)
@@ -205,12 +207,18 @@ class Resource(models.Model):
     update_cycle = models.CharField("更新周期", max_length=16, choices=UpdateCycle.choices)
     release_date = models.DateField("发布日期", null=True, blank=True)
     secrecy = models.CharField("涉密属性", max_length=16, choices=Secrecy.choices, default=Secrecy.NON_SECRET)
-    data_grade = models.CharField("数据级别", max_length=16, choices=DataGrade.choices, default=DataGrade.GENERAL)
+    data_grade = models.CharField(
+        "数据级别", max_length=16, choices=DataGrade.choices, default=DataGrade.GENERAL
+    )
     source_system = models.CharField("来源信息系统", max_length=100, blank=True)
     related_codes = models.CharField("关联资源代码", max_length=500, blank=True)
 
-    state = models.CharField("状态", max_length=16, choices=ResourceState.choices, default=ResourceState.DRAFT)
-    mount_kind = models.CharField("挂接方式", max_length=16, choices=MountKind.choices, default=MountKind.NONE, blank=True)
+    state = models.CharField(
+        "状态", max_length=16, choices=ResourceState.choices, default=ResourceState.DRAFT
+    )
+    mount_kind = models.CharField(
+        "挂接方式", max_length=16, choices=MountKind.choices, default=MountKind.NONE, blank=True
+    )
     review_note = models.CharField("审核意见", max_length=500, blank=True)
     version = models.PositiveIntegerField("修订号", default=1)
     published_version = models.PositiveIntegerField("发布版本", default=0)
@@ -249,7 +257,12 @@ class ResourceItem(models.Model):
     position = models.PositiveIntegerField(default=0)
     name = models.CharField("信息项名称", max_length=64)
     element = models.ForeignKey(
-        DataElement, null=True, blank=True, on_delete=models.PROTECT, related_name="items", verbose_name="引用数据元"
+        DataElement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name="引用数据元",
     )
     data_type = models.CharField("数据类型", max_length=1, choices=DataType.choices)
     length = models.PositiveIntegerField("数据长度", null=True, blank=True)
@@ -314,3 +327,6 @@ class CodeSequence(models.Model):
 
     prefix = models.CharField(max_length=60, primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}/{self.last:06d}"

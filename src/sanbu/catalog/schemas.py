@@ -152,7 +152,7 @@ class CatalogResourceOut(CatalogResourceSummary):
     items: list[CatalogItemOut]
 
     @staticmethod
-    def of(r: Resource) -> CatalogResourceOut:  # type: ignore[override]
+    def of(r: Resource) -> CatalogResourceOut:
         base = CatalogResourceSummary.of(r).dict()
         return CatalogResourceOut(
             **base, summary=r.summary, format=r.format, share_condition=r.share_condition,

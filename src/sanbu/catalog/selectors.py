@@ -52,7 +52,10 @@ def resource_list(*, actor: Actor, filters: ResourceFilters | None = None) -> Qu
 
 def resource_get(*, actor: Actor, resource_id: int) -> Resource:
     resource = (
-        Resource.objects.visible_to(actor).select_related("department", "jurisdiction").filter(pk=resource_id).first()
+        Resource.objects.visible_to(actor)
+        .select_related("department", "jurisdiction")
+        .filter(pk=resource_id)
+        .first()
     )
     if resource is None:
         raise NotFound("catalog.resource.not_found", "信息资源不存在或您无权查看。", resource_id=resource_id)
@@ -110,7 +113,11 @@ def conflict_list(*, actor: Actor, state: str = ConflictState.OPEN) -> QuerySet[
     qs = ElementConflict.objects.select_related("element", "incumbent", "claimant", "winner")
     if state:
         qs = qs.filter(state=state)
-    if actor.is_superuser or actor.may("catalog.resource.view_all") and actor.jurisdictions_for("catalog.resource.view_all"):
+    if (
+        actor.is_superuser
+        or (actor.may("catalog.resource.view_all")
+        and actor.jurisdictions_for("catalog.resource.view_all"))
+    ):
         cond = Q()
         if not actor.is_superuser:
             cond = Q(pk__in=[])
@@ -158,9 +165,12 @@ def duplicate_collections(*, actor: Actor, department_id: int | None = None) -> 
         assert element is not None and element.authority is not None
         key = (element.pk, element.authority.pk)
         if key not in suggestions:
-            providing = Resource.objects.filter(department_id=element.authority.pk, items__element_id=element.pk)
+            providing = Resource.objects.filter(
+                department_id=element.authority.pk, items__element_id=element.pk
+            )
             suggestions[key] = (
-                providing.filter(state=ResourceState.PUBLISHED).order_by("id").first() or providing.order_by("id").first()
+                providing.filter(state=ResourceState.PUBLISHED).order_by("id").first()
+                or providing.order_by("id").first()
             )
         suggested = suggestions[key]
         out.append(
@@ -180,7 +190,9 @@ def duplicate_collections(*, actor: Actor, department_id: int | None = None) -> 
     return out
 
 
-def link_suggestions(*, actor: Actor, department_id: int | None = None, limit: int = 500) -> list[LinkSuggestion]:
+def link_suggestions(
+    *, actor: Actor, department_id: int | None = None, limit: int = 500
+) -> list[LinkSuggestion]:
     """Items that reference no element but look like one (name, synonym, fuzzy match)."""
     items = ResourceItem.objects.filter(element__isnull=True, resource__in=Resource.objects.visible_to(actor))
     if department_id:
@@ -192,9 +204,10 @@ def link_suggestions(*, actor: Actor, department_id: int | None = None, limit: i
         if hit:
             element, score = hit
             out.append(
-                LinkSuggestion(item.pk, item.name, item.resource_id, item.resource.name, element.pk, element.name, score)
+                LinkSuggestion(
+                    item.pk, item.name, item.resource_id, item.resource.name, element.pk, element.name, score
+                )
             )
             if len(out) >= limit:
                 break
     return out
-

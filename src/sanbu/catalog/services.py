@@ -46,7 +46,16 @@ RESOURCE_FIELDS = [
     "no_share_basis", "share_method", "open_to_public", "open_condition", "update_cycle", "release_date",
     "secrecy", "data_grade", "source_system", "related_codes",
 ]  # fmt: skip
-ITEM_FIELDS = ["name", "data_type", "length", "is_key", "is_authoritative", "share_type", "share_condition", "masking"]
+ITEM_FIELDS = [
+    "name",
+    "data_type",
+    "length",
+    "is_key",
+    "is_authoritative",
+    "share_type",
+    "share_condition",
+    "masking",
+]
 
 
 @dataclass
@@ -112,10 +121,14 @@ def next_code(prefix: str) -> str:
 
 def _raise_field_errors(errors: list[FieldError]) -> None:
     if errors:
-        raise ValidationFailed("catalog.resource.invalid", "信息资源填写有误，请按提示逐项修改。", errors=errors)
+        raise ValidationFailed(
+            "catalog.resource.invalid", "信息资源填写有误，请按提示逐项修改。", errors=errors
+        )
 
 
-def resolve_items(items: list[ItemInput], index: ElementIndex) -> tuple[list[DataElement | None], list[FieldError]]:
+def resolve_items(
+    items: list[ItemInput], index: ElementIndex
+) -> tuple[list[DataElement | None], list[FieldError]]:
     resolved: list[DataElement | None] = []
     errors: list[FieldError] = []
     for idx, item in enumerate(items, start=1):
@@ -165,7 +178,9 @@ def claim_authority(*, actor: Actor, department: Department, element: DataElemen
         return None
     if element.authority_id == department.pk:
         return None
-    existing = ElementConflict.objects.filter(element=element, claimant=department, state=ConflictState.OPEN).first()
+    existing = ElementConflict.objects.filter(
+        element=element, claimant=department, state=ConflictState.OPEN
+    ).first()
     if existing:
         return existing
     conflict = ElementConflict.objects.create(
@@ -208,14 +223,18 @@ def resource_register(
     elements, element_errors = resolve_items(data.items, index)
     errors += element_errors
     if Resource.objects.filter(department=dept, name=data.name.strip()).exists():
-        errors.append(FieldError("name", "duplicate", f"{dept.name}已登记名为“{data.name}”的资源，请更换名称。"))
+        errors.append(
+            FieldError("name", "duplicate", f"{dept.name}已登记名为“{data.name}”的资源，请更换名称。")
+        )
     code = data.code.strip()
     if code and Resource.objects.filter(code=code).exists():
         errors.append(FieldError("code", "duplicate", f"信息资源代码 {code} 已被使用，请留空由平台生成。"))
     _raise_field_errors(errors)
     resource = Resource(department=dept, jurisdiction_id=dept.jurisdiction_id)
     _apply_input(resource, data)
-    resource.code = code or next_code(codes.prefix_for(data.catalog_class, data.subclass, dept.jurisdiction_id))
+    resource.code = code or next_code(
+        codes.prefix_for(data.catalog_class, data.subclass, dept.jurisdiction_id)
+    )
     try:
         with transaction.atomic():
             resource.save()
@@ -225,7 +244,9 @@ def resource_register(
     for item, element in zip(data.items, elements, strict=True):
         if item.is_authoritative and element is not None:
             claim_authority(actor=actor, department=dept, element=element)
-    audit.record(actor=actor, action="catalog.resource.register", obj=resource, after=resource_snapshot(resource))
+    audit.record(
+        actor=actor, action="catalog.resource.register", obj=resource, after=resource_snapshot(resource)
+    )
     search.index_resources([resource.pk])
     return resource
 
@@ -245,7 +266,9 @@ def resource_update(
     elements, element_errors = resolve_items(data.items, index)
     errors += element_errors
     if data.code.strip() and data.code.strip() != resource.code:
-        errors.append(FieldError("code", "immutable", f"信息资源代码登记后不可更改（当前为 {resource.code}）。"))
+        errors.append(
+            FieldError("code", "immutable", f"信息资源代码登记后不可更改（当前为 {resource.code}）。")
+        )
     clash = Resource.objects.filter(department_id=resource.department_id, name=data.name.strip())
     if clash.exclude(pk=resource.pk).exists():
         errors.append(FieldError("name", "duplicate", f"已存在名为“{data.name}”的资源。"))
@@ -276,7 +299,7 @@ def _transition(resource: Resource, state: str, **changes: Any) -> dict[str, Any
     resource.state = state
     for k, v in changes.items():
         setattr(resource, k, v)
-    resource.version = F("version") + 1  # type: ignore[assignment]
+    resource.version = F("version") + 1
     resource.save()
     resource.refresh_from_db()
     return before
@@ -337,7 +360,13 @@ def resource_mount_interface(
     try:
         URLValidator(schemes=["http", "https"])(url)
     except DjangoValidationError:
-        errors.append(FieldError("url", "invalid", "接口地址应为完整的 http(s) 地址，如 https://data.example.gov.cn/api/persons。"))
+        errors.append(
+            FieldError(
+                "url",
+                "invalid",
+                "接口地址应为完整的 http(s) 地址，如 https://data.example.gov.cn/api/persons。",
+            )
+        )
     method = method.upper()
     if method not in {"GET", "POST"}:
         errors.append(FieldError("method", "invalid", "请求方式应为 GET 或 POST。"))
@@ -371,7 +400,9 @@ def resource_mount_rows(
     _require_state(resource, [ResourceState.APPROVED, ResourceState.MOUNTED, ResourceState.PUBLISHED], "挂接")
     items = list(resource.items.select_related("element").order_by("position", "id"))
     if not items:
-        raise ValidationFailed("catalog.mount.no_items", "该资源没有信息项，无法按字段校验数据：请先登记信息项。")
+        raise ValidationFailed(
+            "catalog.mount.no_items", "该资源没有信息项，无法按字段校验数据：请先登记信息项。"
+        )
     parsed = loading.parse_rows(file=file, filename=filename, items=items)
     if parsed.errors:
         raise ValidationFailed(
@@ -386,7 +417,9 @@ def resource_mount_rows(
         created_by=actor.username,
     )  # fmt: skip
     key = loading.key_item(items)
-    loading.store_rows(resource_id=resource.pk, mount_id=mount.pk, rows=parsed.rows, key_name=key.name if key else None)
+    loading.store_rows(
+        resource_id=resource.pk, mount_id=mount.pk, rows=parsed.rows, key_name=key.name if key else None
+    )
     target = ResourceState.PUBLISHED if resource.state == ResourceState.PUBLISHED else ResourceState.MOUNTED
     before = _transition(resource, target, mount_kind=MountKind.ROWS)
     audit.record(actor=actor, action="catalog.resource.mount_rows", obj=resource, before=before,
@@ -414,7 +447,9 @@ def resource_publish(*, actor: Actor, resource_id: int, expected_version: int | 
 
 
 @transaction.atomic
-def resource_offline(*, actor: Actor, resource_id: int, expected_version: int | None, reason: str) -> ServiceResult:
+def resource_offline(
+    *, actor: Actor, resource_id: int, expected_version: int | None, reason: str
+) -> ServiceResult:
     """下线: withdraw a published resource (its versions remain); a reason is required."""
     resource = _locked_resource(actor, resource_id, "catalog.resource.offline")
     _check_revision(resource, expected_version)
@@ -432,7 +467,9 @@ def resource_offline(*, actor: Actor, resource_id: int, expected_version: int | 
 
 
 @transaction.atomic
-def element_claim(*, actor: Actor, element_id: int, department_id: int | None = None) -> ElementConflict | None:
+def element_claim(
+    *, actor: Actor, element_id: int, department_id: int | None = None
+) -> ElementConflict | None:
     dept = _department_for(actor, department_id, "catalog.element.claim")
     element = DataElement.objects.select_for_update().filter(pk=element_id).first()
     if element is None:
@@ -441,7 +478,9 @@ def element_claim(*, actor: Actor, element_id: int, department_id: int | None = 
 
 
 @transaction.atomic
-def conflict_resolve(*, actor: Actor, conflict_id: int, winner_department_id: int, note: str) -> ElementConflict:
+def conflict_resolve(
+    *, actor: Actor, conflict_id: int, winner_department_id: int, note: str
+) -> ElementConflict:
     """The authority decides which department is the one source; the other is told to consume it."""
     conflict = (
         ElementConflict.objects.select_for_update().select_related("element", "claimant", "incumbent")
@@ -498,7 +537,10 @@ def element_save(
     length: str = "", format: str = "", value_domain: str = "", definition: str = "",
 ) -> DataElement:  # fmt: skip
     """Create or edit a standard data element (the authority keeps the standard)."""
-    if not actor.can("catalog.element.manage", Scope(jurisdiction=actor.jurisdiction or "")) and not actor.is_superuser:
+    if (
+        not actor.can("catalog.element.manage", Scope(jurisdiction=actor.jurisdiction or ""))
+        and not actor.is_superuser
+    ):
         raise NotFound("catalog.element.not_found", "只有平台管理员可以维护数据元标准。")
     from .models import DataType
 
@@ -508,7 +550,9 @@ def element_save(
     if not name.strip():
         errors.append(FieldError("name", "required", "中文名称为必填项。"))
     if data_type not in DataType.values:
-        errors.append(FieldError("data_type", "invalid_choice", f"数据类型应为 {'/'.join(DataType.values)} 之一。"))
+        errors.append(
+            FieldError("data_type", "invalid_choice", f"数据类型应为 {'/'.join(DataType.values)} 之一。")
+        )
     clash = DataElement.objects.filter(name=name.strip()).exclude(identifier=identifier.strip())
     if clash.exists():
         errors.append(FieldError("name", "duplicate", f"已有名为“{name}”的数据元。"))
@@ -521,7 +565,12 @@ def element_save(
     element.name = name.strip()
     element.data_type = data_type
     element.synonyms = [s.strip() for s in (synonyms or []) if s.strip()]
-    element.length, element.format, element.value_domain, element.definition = length, format, value_domain, definition
+    element.length, element.format, element.value_domain, element.definition = (
+        length,
+        format,
+        value_domain,
+        definition,
+    )
     if before is not None:
         element.version += 1
     element.save()

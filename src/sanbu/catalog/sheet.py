@@ -177,7 +177,8 @@ def parse_choice(value: Any, choices: Choices) -> str | None:
     found = _lookup(choices).get(_key(text))
     if found is None:
         raise CellValueError(
-            "import.cell.choice", f"“{text}”不是可选值，请从下拉列表中选择：{'、'.join(choice_labels(choices))}。"
+            "import.cell.choice",
+            f"“{text}”不是可选值，请从下拉列表中选择：{'、'.join(choice_labels(choices))}。",
         )
     return found
 

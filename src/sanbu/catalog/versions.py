@@ -7,7 +7,9 @@ from typing import Any
 
 from .models import Resource
 
-FIELD_LABELS = {f.name: str(f.verbose_name) for f in Resource._meta.get_fields() if hasattr(f, "verbose_name")}
+FIELD_LABELS = {
+    f.name: str(f.verbose_name) for f in Resource._meta.get_fields() if hasattr(f, "verbose_name")
+}
 FIELD_LABELS.update({"department": "提供方代码", "department_name": "信息资源提供方"})
 
 
@@ -47,7 +49,9 @@ ITEM_LABELS = {
 }  # fmt: skip
 
 
-def diff_snapshots(old: dict[str, Any], new: dict[str, Any], old_number: int = 0, new_number: int = 0) -> VersionDiff:
+def diff_snapshots(
+    old: dict[str, Any], new: dict[str, Any], old_number: int = 0, new_number: int = 0
+) -> VersionDiff:
     result = VersionDiff(old_number, new_number)
     meta_old = {k: v for k, v in old.items() if k != "items"}
     meta_new = {k: v for k, v in new.items() if k != "items"}

@@ -67,7 +67,7 @@ class Actor:
         return self.is_superuser or bool(self.assignments)
 
     def has_role(self, role: str) -> bool:
-        return self.is_superuser and role == "authority" or any(a.role == role for a in self.assignments)
+        return (self.is_superuser and role == "authority") or any(a.role == role for a in self.assignments)
 
     def may(self, action: str) -> bool:
         """Whether any assignment grants the action somewhere (scope decided per object)."""
@@ -92,3 +92,9 @@ class Actor:
 
 SYSTEM = Actor(user_id=None, username="system", is_superuser=True)
 ANONYMOUS = Actor(user_id=None, username="")
+
+
+def request_actor(request: object) -> Actor:
+    """The actor ActorMiddleware attached to a request (typed access for views and endpoints)."""
+    actor = getattr(request, "actor", None)
+    return actor if actor is not None else ANONYMOUS

@@ -10,7 +10,7 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import SessionAuth
 
-from .actor import Actor
+from .actor import Actor, request_actor
 from .audit import verify_chain
 from .errors import NotAuthenticated, PermissionDenied, SanbuError
 from .models import ChangeRecord
@@ -23,7 +23,7 @@ class ActorSessionAuth(SessionAuth):
         user = super().authenticate(request, key)
         if not user:
             return None
-        actor: Actor = request.actor  # type: ignore[attr-defined]
+        actor = request_actor(request)
         if not actor.has_any_role:
             raise PermissionDenied("auth.no_role", "您的账号尚未分配任何角色，请联系平台管理员。")
         return user
@@ -48,7 +48,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
             }
             for e in exc.errors
         ]
-        body = {"code": "request.invalid", "message": "请求参数不符合要求，请按 errors 逐项修改。", "details": {}, "errors": errors}
+        body = {
+            "code": "request.invalid",
+            "message": "请求参数不符合要求，请按 errors 逐项修改。",
+            "details": {},
+            "errors": errors,
+        }
         return api.create_response(request, body, status=400)
 
 
@@ -80,7 +85,7 @@ class AuditRecordOut(Schema):
 
 
 def _require_audit(request: HttpRequest) -> Actor:
-    actor: Actor = request.actor  # type: ignore[attr-defined]
+    actor = request_actor(request)
     if not actor.may("audit.view"):
         raise PermissionDenied("audit.forbidden", "只有审计人员和平台管理员可以查看审计日志。")
     return actor
@@ -99,7 +104,9 @@ def verify(request: HttpRequest) -> AuditVerifyOut:
 
 
 @router.get("/records", response=list[AuditRecordOut], summary="变更记录")
-def records(request: HttpRequest, object_type: str = "", object_id: str = "", limit: int = 100) -> list[AuditRecordOut]:
+def records(
+    request: HttpRequest, object_type: str = "", object_id: str = "", limit: int = 100
+) -> list[AuditRecordOut]:
     _require_audit(request)
     qs = ChangeRecord.objects.order_by("-seq")
     if object_type:
@@ -108,9 +115,18 @@ def records(request: HttpRequest, object_type: str = "", object_id: str = "", li
         qs = qs.filter(object_id=object_id)
     return [
         AuditRecordOut(
-            seq=r.seq, created_at=r.created_at, actor=r.actor_username, department=r.actor_department,
-            action=r.action, object_type=r.object_type, object_id=r.object_id, object_repr=r.object_repr,
-            before=r.before, after=r.after, request_id=r.request_id, hash=r.hash,
-        )  # fmt: skip
+            seq=r.seq,
+            created_at=r.created_at,
+            actor=r.actor_username,
+            department=r.actor_department,
+            action=r.action,
+            object_type=r.object_type,
+            object_id=r.object_id,
+            object_repr=r.object_repr,
+            before=r.before,
+            after=r.after,
+            request_id=r.request_id,
+            hash=r.hash,
+        )
         for r in qs[: max(1, min(limit, 1000))]
     ]

@@ -155,10 +155,16 @@ def iter_problems() -> Iterator[ChainProblem]:
     expected_seq, prev = 1, GENESIS
     for rec in ChangeRecord.objects.order_by("seq", "id").iterator(chunk_size=2000):
         if rec.seq != expected_seq:
-            yield ChainProblem(expected_seq, rec.pk, f"缺少序号 {expected_seq} 的记录（下一条为 #{rec.seq}），记录被删除或重排")
+            yield ChainProblem(
+                expected_seq,
+                rec.pk,
+                f"缺少序号 {expected_seq} 的记录（下一条为 #{rec.seq}），记录被删除或重排",
+            )
             return
         if rec.prev_hash != prev:
-            yield ChainProblem(rec.seq, rec.pk, f"记录 #{rec.seq} 的前序哈希与上一条记录不符，记录被删除、插入或重排")
+            yield ChainProblem(
+                rec.seq, rec.pk, f"记录 #{rec.seq} 的前序哈希与上一条记录不符，记录被删除、插入或重排"
+            )
             return
         if compute_hash(rec) != rec.hash:
             yield ChainProblem(rec.seq, rec.pk, f"记录 #{rec.seq} 的内容与其 SM3 哈希不符，记录被直接修改")

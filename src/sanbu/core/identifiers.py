@@ -73,9 +73,13 @@ def check_citizen_id(raw: str) -> IdCheck:
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return IdCheck(value, False, "id.birth_date", f"公民身份号码中的出生日期 {value[6:14]} 不是有效日期。")
+        return IdCheck(
+            value, False, "id.birth_date", f"公民身份号码中的出生日期 {value[6:14]} 不是有效日期。"
+        )
     if birth.year < 1880 or birth > date.today():
-        return IdCheck(value, False, "id.birth_date", f"公民身份号码中的出生日期 {value[6:14]} 不在合理范围内。")
+        return IdCheck(
+            value, False, "id.birth_date", f"公民身份号码中的出生日期 {value[6:14]} 不在合理范围内。"
+        )
     expected = ric.calc_check_digit(value)  # stdnum wants the whole number
     if expected != value[17]:
         return IdCheck(value, False, "id.checksum", f"公民身份号码校验位错误：末位应为“{expected}”，请核对。")
@@ -91,7 +95,6 @@ def is_valid_uscc(raw: str) -> bool:
 
 def is_valid_citizen_id(raw: str) -> bool:
     return check_citizen_id(raw).ok
-
 
 
 def org_code_check(code8: str) -> str:

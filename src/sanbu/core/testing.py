@@ -17,10 +17,14 @@ _seq = itertools.count(1)
 PASSWORD = "sanbu-test-pass-1"
 
 
-def make_department(name: str | None = None, jurisdiction: str = "370300", authority: str = "11") -> Department:
+def make_department(
+    name: str | None = None, jurisdiction: str = "370300", authority: str = "11"
+) -> Department:
     n = next(_seq)
     uscc = make_uscc(authority, jurisdiction, f"{70000000 + n:08d}")
-    return department_create(actor=SYSTEM, name=name or f"测试部门{n}", uscc=uscc, jurisdiction=jurisdiction).department
+    return department_create(
+        actor=SYSTEM, name=name or f"测试部门{n}", uscc=uscc, jurisdiction=jurisdiction
+    ).department
 
 
 def make_user(

@@ -101,7 +101,11 @@ def convert(item: Any, raw: Any) -> tuple[Any, str | None]:
         return None, None
     dt = item.data_type
     if dt in {"C", "M", "G"}:
-        text = raw if isinstance(raw, str) else (str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw))
+        text = (
+            raw
+            if isinstance(raw, str)
+            else (str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw))
+        )
         text = text.strip()
         kind = id_kind(item)
         if kind == "id":
@@ -188,7 +192,11 @@ def parse_rows(*, file: IO[bytes], filename: str, items: Sequence[Any]) -> Parse
     try:
         sheet, table = _iter_table(file, filename)
     except ValueError as exc:
-        msg = "文件编码无法识别，请另存为 UTF-8 的 CSV" if str(exc) == "encoding" else "只支持 .xlsx 或 .csv 文件"
+        msg = (
+            "文件编码无法识别，请另存为 UTF-8 的 CSV"
+            if str(exc) == "encoding"
+            else "只支持 .xlsx 或 .csv 文件"
+        )
         fail("文件", "", "mount.file_format", msg)
         return result
     except Exception:
@@ -205,7 +213,12 @@ def parse_rows(*, file: IO[bytes], filename: str, items: Sequence[Any]) -> Parse
         if not col:
             continue
         if col not in by_name:
-            fail(f"{sheet}!1", col, "mount.unknown_column", f"列“{col}”不是该资源的信息项，请删除或改为信息项名称")
+            fail(
+                f"{sheet}!1",
+                col,
+                "mount.unknown_column",
+                f"列“{col}”不是该资源的信息项，请删除或改为信息项名称",
+            )
         elif col in positions:
             fail(f"{sheet}!1", col, "mount.duplicate_column", f"列“{col}”重复")
         else:
@@ -245,14 +258,18 @@ def parse_rows(*, file: IO[bytes], filename: str, items: Sequence[Any]) -> Parse
     return result
 
 
-def store_rows(*, resource_id: int, mount_id: int, rows: list[dict[str, Any]], key_name: str | None = None) -> int:
+def store_rows(
+    *, resource_id: int, mount_id: int, rows: list[dict[str, Any]], key_name: str | None = None
+) -> int:
     """Replace the resource's rows with these (on the datastore alias, in its own transaction)."""
     with transaction.atomic(using="datastore"):
         DataRow.objects.filter(resource_id=resource_id).delete()
         batch: list[DataRow] = []
         for n, row in enumerate(rows, start=1):
             key = str(row.get(key_name) or "") if key_name else ""
-            batch.append(DataRow(resource_id=resource_id, mount_id=mount_id, row_no=n, key=key[:64], data=row))
+            batch.append(
+                DataRow(resource_id=resource_id, mount_id=mount_id, row_no=n, key=key[:64], data=row)
+            )
             if len(batch) >= 2000:
                 DataRow.objects.bulk_create(batch)
                 batch.clear()

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from sanbu.core.actor import request_actor
+
 from . import selectors, services
 from .models import Department
 from .schemas import OrgsDepartmentCreated, OrgsDepartmentIn, OrgsDepartmentOut, OrgsMeOut
@@ -12,13 +14,17 @@ router = Router(tags=["orgs"])
 
 def _out(d: Department) -> OrgsDepartmentOut:
     return OrgsDepartmentOut(
-        id=d.pk, name=d.name, uscc=d.uscc, jurisdiction=d.jurisdiction_id, jurisdiction_name=d.jurisdiction.name
+        id=d.pk,
+        name=d.name,
+        uscc=d.uscc,
+        jurisdiction=d.jurisdiction_id,
+        jurisdiction_name=d.jurisdiction.name,
     )
 
 
 @router.get("/me", response=OrgsMeOut, summary="当前用户")
 def me(request: HttpRequest) -> OrgsMeOut:
-    actor = request.actor  # type: ignore[attr-defined]
+    actor = request_actor(request)
     return OrgsMeOut(
         username=actor.username,
         department=actor.department_name,
@@ -29,13 +35,13 @@ def me(request: HttpRequest) -> OrgsMeOut:
 
 @router.get("/departments", response=list[OrgsDepartmentOut], summary="部门列表")
 def departments(request: HttpRequest) -> list[OrgsDepartmentOut]:
-    return [_out(d) for d in selectors.department_list(actor=request.actor)]  # type: ignore[attr-defined]
+    return [_out(d) for d in selectors.department_list(actor=request_actor(request))]
 
 
 @router.post("/departments", response={201: OrgsDepartmentCreated}, summary="登记部门")
 def create_department(request: HttpRequest, body: OrgsDepartmentIn) -> Status[OrgsDepartmentCreated]:
     result = services.department_create(
-        actor=request.actor,  # type: ignore[attr-defined]
+        actor=request_actor(request),
         name=body.name,
         uscc=body.uscc,
         jurisdiction=body.jurisdiction,

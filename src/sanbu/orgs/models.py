@@ -18,7 +18,9 @@ class Jurisdiction(models.Model):
     code = models.CharField(max_length=6, primary_key=True)
     name = models.CharField(max_length=64)
     level = models.PositiveSmallIntegerField(choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     valid_from = models.PositiveSmallIntegerField(null=True, blank=True)
     valid_to = models.PositiveSmallIntegerField(null=True, blank=True)
 
@@ -33,7 +35,8 @@ class Jurisdiction(models.Model):
         return jurisdiction_prefix(self.code)
 
     def full_name(self) -> str:
-        names, node = [], self
+        names: list[str] = []
+        node: Jurisdiction | None = self
         while node is not None:
             names.append(node.name)
             node = node.parent
@@ -57,7 +60,9 @@ class Department(models.Model):
 
     class Meta:
         ordering = ["jurisdiction_id", "name"]
-        constraints = [models.UniqueConstraint(fields=["jurisdiction", "name"], name="orgs_department_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "name"], name="orgs_department_name_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -85,7 +90,9 @@ class Role(models.Model):
 
 
 class RoleAssignment(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.ForeignKey(Role, on_delete=models.PROTECT)
     jurisdiction = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT)
@@ -99,7 +106,9 @@ class RoleAssignment(models.Model):
                 ),
                 name="orgs_assignment_one_scope",
             ),
-            models.UniqueConstraint(fields=["user", "role", "jurisdiction", "department"], name="orgs_assignment_unique"),
+            models.UniqueConstraint(
+                fields=["user", "role", "jurisdiction", "department"], name="orgs_assignment_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,7 +119,9 @@ class Profile(models.Model):
     """The department a user works for (a user acts for one department)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
     display_name = models.CharField(max_length=40, blank=True)
 
     def __str__(self) -> str:

@@ -31,7 +31,8 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser, *, request_id: str = 
         assignments=assignments,
         is_superuser=bool(getattr(user, "is_superuser", False)),
         request_id=request_id,
-        roles=frozenset(a.role for a in assignments) | ({"authority"} if getattr(user, "is_superuser", False) else set()),
+        roles=frozenset(a.role for a in assignments)
+        | ({"authority"} if getattr(user, "is_superuser", False) else set()),
     )
 
 
@@ -43,7 +44,9 @@ def department_list(*, actor: Actor) -> list[Department]:
 
 def jurisdiction_tree(*, root: str) -> list[Jurisdiction]:
     node = Jurisdiction.objects.get(code=root)
-    return list(Jurisdiction.objects.filter(code__startswith=node.prefix, valid_to__isnull=True).order_by("code"))
+    return list(
+        Jurisdiction.objects.filter(code__startswith=node.prefix, valid_to__isnull=True).order_by("code")
+    )
 
 
 __all__ = ["ANONYMOUS", "actor_for_user", "department_list", "jurisdiction_tree"]

@@ -59,7 +59,9 @@ def test_full_lifecycle(steward_actor: Any, authority_actor: Any) -> None:
     assert r.state == ResourceState.DRAFT and codes.parse(r.code) is not None
     assert r.code.startswith("101000370300/")
     r = services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=r.version).resource
-    r = services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=r.version, approve=True).resource
+    r = services.resource_review(
+        actor=authority_actor, resource_id=r.pk, expected_version=r.version, approve=True
+    ).resource
     assert r.state == ResourceState.APPROVED
     r = services.resource_mount_rows(
         actor=steward_actor, resource_id=r.pk, expected_version=r.version, file=rows(5), filename="p.csv"
@@ -72,9 +74,15 @@ def test_full_lifecycle(steward_actor: Any, authority_actor: Any) -> None:
     assert Resource.objects.shared().filter(pk=r.pk).exists()
     version = ResourceVersion.objects.get(resource=r, number=1)
     assert [i["name"] for i in version.snapshot["items"]] == ["公民身份号码", "姓名", "出生日期", "人数"]
-    r = services.resource_offline(actor=steward_actor, resource_id=r.pk, expected_version=r.version, reason="停止维护").resource
+    r = services.resource_offline(
+        actor=steward_actor, resource_id=r.pk, expected_version=r.version, reason="停止维护"
+    ).resource
     assert r.state == ResourceState.OFFLINE and not Resource.objects.shared().filter(pk=r.pk).exists()
-    actions = list(ChangeRecord.objects.filter(object_id=str(r.pk), object_type="catalog.resource").values_list("action", flat=True))
+    actions = list(
+        ChangeRecord.objects.filter(object_id=str(r.pk), object_type="catalog.resource").values_list(
+            "action", flat=True
+        )
+    )
     assert actions == [
         "catalog.resource.register", "catalog.resource.submit", "catalog.resource.approve",
         "catalog.resource.mount_rows", "catalog.resource.publish", "catalog.resource.offline",
@@ -89,7 +97,15 @@ def test_invalid_input_lists_every_problem_and_writes_nothing(steward_actor: Any
     with pytest.raises(ValidationFailed) as info:
         services.resource_register(actor=steward_actor, data=data)
     fields = {e.field for e in info.value.errors}
-    assert {"name", "share_condition", "format", "code", "items[5].name", "items[5].data_type", "items[5].element"} <= fields
+    assert {
+        "name",
+        "share_condition",
+        "format",
+        "code",
+        "items[5].name",
+        "items[5].data_type",
+        "items[5].element",
+    } <= fields
     assert all(e.message for e in info.value.errors)
     assert (Resource.objects.count(), ChangeRecord.objects.count()) == before
 
@@ -98,12 +114,17 @@ def test_given_code_is_validated_and_kept(steward_actor: Any) -> None:
     r = services.resource_register(actor=steward_actor, data=person_resource(code="101000370300/000777"))
     assert r.code == "101000370300/000777"
     with pytest.raises(ValidationFailed) as info:
-        services.resource_register(actor=steward_actor, data=person_resource(name="另一个", code="201000370300/000001"))
+        services.resource_register(
+            actor=steward_actor, data=person_resource(name="另一个", code="201000370300/000001")
+        )
     assert "资源分类" in info.value.errors[0].message
 
 
 def test_generated_codes_are_unique_and_sequential(steward_actor: Any) -> None:
-    made = [services.resource_register(actor=steward_actor, data=person_resource(name=f"人口{i}")).code for i in range(3)]
+    made = [
+        services.resource_register(actor=steward_actor, data=person_resource(name=f"人口{i}")).code
+        for i in range(3)
+    ]
     assert len(set(made)) == 3
     assert [m.split("/")[1] for m in made] == ["000001", "000002", "000003"]
 
@@ -112,7 +133,9 @@ def test_reject_needs_reason_and_resubmit_works(steward_actor: Any, authority_ac
     r = services.resource_register(actor=steward_actor, data=person_resource())
     r = services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None).resource
     with pytest.raises(ValidationFailed):
-        services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=False)
+        services.resource_review(
+            actor=authority_actor, resource_id=r.pk, expected_version=None, approve=False
+        )
     r = services.resource_review(
         actor=authority_actor, resource_id=r.pk, expected_version=None, approve=False, note="摘要过于简单"
     ).resource
@@ -154,7 +177,13 @@ def test_bad_rows_mount_nothing(steward_actor: Any, authority_actor: Any) -> Non
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
     services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
     with pytest.raises(ValidationFailed) as info:
-        services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(4, bad_row=2), filename="p.csv")
+        services.resource_mount_rows(
+            actor=steward_actor,
+            resource_id=r.pk,
+            expected_version=None,
+            file=rows(4, bad_row=2),
+            filename="p.csv",
+        )
     assert [e.field for e in info.value.errors] == ["CSV!4"]
     assert "校验位" in info.value.errors[0].message
     assert DataRow.objects.filter(resource_id=r.pk).count() == 0
@@ -178,7 +207,9 @@ def test_mount_xlsx_with_type_errors(steward_actor: Any, authority_actor: Any) -
     wb.save(buf)
     buf.seek(0)
     with pytest.raises(ValidationFailed) as info:
-        services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=buf, filename="p.xlsx")
+        services.resource_mount_rows(
+            actor=steward_actor, resource_id=r.pk, expected_version=None, file=buf, filename="p.xlsx"
+        )
     assert [e.field for e in info.value.errors] == ["数据!3", "数据!3"]
     assert "出生日期" in info.value.errors[0].message and "人数" in info.value.errors[1].message
 
@@ -188,7 +219,9 @@ def test_interface_mount(steward_actor: Any, authority_actor: Any) -> None:
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
     services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
     with pytest.raises(ValidationFailed):
-        services.resource_mount_interface(actor=steward_actor, resource_id=r.pk, expected_version=None, url="ftp://x")
+        services.resource_mount_interface(
+            actor=steward_actor, resource_id=r.pk, expected_version=None, url="ftp://x"
+        )
     r = services.resource_mount_interface(
         actor=steward_actor, resource_id=r.pk, expected_version=None, url="https://data.zibo.gov.cn/api/rk",
         params=[{"name": "sfzh"}],
@@ -210,21 +243,29 @@ def test_published_resources_are_visible_to_consumers(steward_actor: Any, other_
     r = services.resource_register(actor=steward_actor, data=person_resource())
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
     services.resource_review(actor=SYSTEM, resource_id=r.pk, expected_version=None, approve=True)
-    services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(), filename="p.csv")
+    services.resource_mount_rows(
+        actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(), filename="p.csv"
+    )
     services.resource_publish(actor=steward_actor, resource_id=r.pk, expected_version=None)
     consumer = actor_of(make_user("consumer1", department=other_dept, roles=("consumer",)))
     assert selectors.resource_get(actor=consumer, resource_id=r.pk).pk == r.pk
 
 
-def test_edit_after_publish_returns_to_draft_and_versions_diff(steward_actor: Any, authority_actor: Any) -> None:
+def test_edit_after_publish_returns_to_draft_and_versions_diff(
+    steward_actor: Any, authority_actor: Any
+) -> None:
     r = services.resource_register(actor=steward_actor, data=person_resource())
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
     services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
-    services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(), filename="p.csv")
+    services.resource_mount_rows(
+        actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(), filename="p.csv"
+    )
     r = services.resource_publish(actor=steward_actor, resource_id=r.pk, expected_version=None).resource
     changed = person_resource(summary="全市常住人口基本信息（含流动人口）")
     changed.items = [*changed.items[:3], ItemInput(name="民族", data_type="C", length=2, element="民族")]
-    r = services.resource_update(actor=steward_actor, resource_id=r.pk, expected_version=r.version, data=changed)
+    r = services.resource_update(
+        actor=steward_actor, resource_id=r.pk, expected_version=r.version, data=changed
+    )
     assert r.state == ResourceState.DRAFT
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
     services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
@@ -236,11 +277,15 @@ def test_edit_after_publish_returns_to_draft_and_versions_diff(steward_actor: An
     assert diff.items_added == ["民族"] and diff.items_removed == ["人数"]
     # unchanged update is a no-op: no version bump, no change record
     count = ChangeRecord.objects.count()
-    same = services.resource_update(actor=steward_actor, resource_id=r.pk, expected_version=r.version, data=changed)
+    same = services.resource_update(
+        actor=steward_actor, resource_id=r.pk, expected_version=r.version, data=changed
+    )
     assert same.version == r.version and ChangeRecord.objects.count() == count
 
 
-def test_one_source_conflict_and_resolution(steward_actor: Any, dept: Any, other_dept: Any, authority_actor: Any) -> None:
+def test_one_source_conflict_and_resolution(
+    steward_actor: Any, dept: Any, other_dept: Any, authority_actor: Any
+) -> None:
     services.resource_register(actor=steward_actor, data=person_resource())
     element = DataElement.objects.get(name="公民身份号码")
     assert element.authority_id == dept.pk
@@ -249,10 +294,16 @@ def test_one_source_conflict_and_resolution(steward_actor: Any, dept: Any, other
     conflict = ElementConflict.objects.get(element=element, state="open")
     assert conflict.incumbent_id == dept.pk and conflict.claimant_id == other_dept.pk
     with pytest.raises(ValidationFailed):
-        services.conflict_resolve(actor=authority_actor, conflict_id=conflict.pk, winner_department_id=99999, note="x")
-    services.conflict_resolve(actor=authority_actor, conflict_id=conflict.pk, winner_department_id=dept.pk, note="公安为法定来源")
+        services.conflict_resolve(
+            actor=authority_actor, conflict_id=conflict.pk, winner_department_id=99999, note="x"
+        )
+    services.conflict_resolve(
+        actor=authority_actor, conflict_id=conflict.pk, winner_department_id=dept.pk, note="公安为法定来源"
+    )
     with pytest.raises(Conflict):
-        services.conflict_resolve(actor=authority_actor, conflict_id=conflict.pk, winner_department_id=dept.pk, note="again")
+        services.conflict_resolve(
+            actor=authority_actor, conflict_id=conflict.pk, winner_department_id=dept.pk, note="again"
+        )
     assert DataElement.objects.get(pk=element.pk).authority_id == dept.pk
 
 
@@ -269,9 +320,15 @@ def test_duplicate_collection_and_link_suggestions(steward_actor: Any, other_dep
     flags = selectors.duplicate_collections(actor=SYSTEM, department_id=other_dept.pk)
     assert [(f.item_name, f.element_name) for f in flags] == [("公民身份号码", "公民身份号码")]
     assert flags[0].suggested_resource_name == "常住人口基本信息"
-    suggestions = {(s.item_name, s.element_name) for s in selectors.link_suggestions(actor=SYSTEM, department_id=other_dept.pk)}
+    suggestions = {
+        (s.item_name, s.element_name)
+        for s in selectors.link_suggestions(actor=SYSTEM, department_id=other_dept.pk)
+    }
     assert ("手机号码", "移动电话号码") in suggestions and ("出身日期", "出生日期") in suggestions
-    assert all(s.resource_id == mine.pk for s in selectors.link_suggestions(actor=SYSTEM, department_id=other_dept.pk))
+    assert all(
+        s.resource_id == mine.pk
+        for s in selectors.link_suggestions(actor=SYSTEM, department_id=other_dept.pk)
+    )
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)
@@ -299,7 +356,10 @@ def test_two_reviewers_at_once_one_success_one_conflict() -> None:
         t.start()
     for t in threads:
         t.join(30)
-    assert sorted(outcomes) == ["catalog.resource.changed", "ok"] or sorted(outcomes) == ["catalog.resource.state", "ok"]
+    assert sorted(outcomes) == ["catalog.resource.changed", "ok"] or sorted(outcomes) == [
+        "catalog.resource.state",
+        "ok",
+    ]
     assert ChangeRecord.objects.filter(action="catalog.resource.approve", object_id=str(r.pk)).count() == 1
 
 
@@ -321,4 +381,9 @@ def test_any_text_code_gets_an_answer(text: str) -> None:
 
 def test_real_example_code_parses() -> None:
     parsed = codes.parse("3070211760000002004006/000033")
-    assert parsed is not None and parsed.catalog_class == "3" and parsed.item == "07" and parsed.category == "021"
+    assert (
+        parsed is not None
+        and parsed.catalog_class == "3"
+        and parsed.item == "07"
+        and parsed.category == "021"
+    )

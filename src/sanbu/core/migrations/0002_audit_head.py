@@ -2,7 +2,9 @@ from django.db import migrations
 
 
 def create_head(apps, schema_editor):
-    apps.get_model("core", "AuditHead").objects.get_or_create(pk=1, defaults={"last_seq": 0, "last_hash": "0" * 64})
+    apps.get_model("core", "AuditHead").objects.get_or_create(
+        pk=1, defaults={"last_seq": 0, "last_hash": "0" * 64}
+    )
 
 
 class Migration(migrations.Migration):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -43,7 +44,7 @@ def test_intact_chain_verifies(chain: list[ChangeRecord], capsys: pytest.Capture
     assert "5 条记录" in capsys.readouterr().out
     assert [r.seq for r in chain] == [1, 2, 3, 4, 5]
     assert chain[0].prev_hash == audit.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
 
 
 def test_edited_record_is_named(chain: list[ChangeRecord]) -> None:

@@ -71,7 +71,11 @@ def _resource_in_state(dept: Any, name: str, state: str) -> Resource:
     if state == "approved":
         return r
     r = services.resource_mount_rows(
-        actor=SYSTEM, resource_id=r.pk, expected_version=None, file=io.BytesIO(rows_csv()), filename="rows.csv"
+        actor=SYSTEM,
+        resource_id=r.pk,
+        expected_version=None,
+        file=io.BytesIO(rows_csv()),
+        filename="rows.csv",
     ).resource
     if state == "mounted":
         return r
@@ -277,11 +281,17 @@ def test_every_operation_has_a_case() -> None:
 
     schema = api.get_openapi_schema()
     operations = {
-        f"{method.upper()} {path.removeprefix('/api')}" for path, ops in schema["paths"].items() for method in ops
+        f"{method.upper()} {path.removeprefix('/api')}"
+        for path, ops in schema["paths"].items()
+        for method in ops
     }
     covered = {c.key for c in CASES}
-    assert operations - covered == set(), f"operations without a permission case: {sorted(operations - covered)}"
-    assert covered - operations == set(), f"cases for operations that no longer exist: {sorted(covered - operations)}"
+    assert operations - covered == set(), (
+        f"operations without a permission case: {sorted(operations - covered)}"
+    )
+    assert covered - operations == set(), (
+        f"cases for operations that no longer exist: {sorted(covered - operations)}"
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

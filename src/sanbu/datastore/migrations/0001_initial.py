@@ -4,25 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DataRow',
+            name="DataRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('resource_id', models.BigIntegerField()),
-                ('mount_id', models.BigIntegerField()),
-                ('row_no', models.PositiveIntegerField()),
-                ('key', models.CharField(blank=True, max_length=64)),
-                ('data', models.JSONField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("resource_id", models.BigIntegerField()),
+                ("mount_id", models.BigIntegerField()),
+                ("row_no", models.PositiveIntegerField()),
+                ("key", models.CharField(blank=True, max_length=64)),
+                ("data", models.JSONField()),
             ],
             options={
-                'indexes': [models.Index(fields=['resource_id', 'key'], name='datastore_d_resourc_02e8ea_idx'), models.Index(fields=['mount_id', 'row_no'], name='datastore_d_mount_i_2c3f7f_idx')],
+                "indexes": [
+                    models.Index(fields=["resource_id", "key"], name="datastore_d_resourc_02e8ea_idx"),
+                    models.Index(fields=["mount_id", "row_no"], name="datastore_d_mount_i_2c3f7f_idx"),
+                ],
             },
         ),
     ]

@@ -24,7 +24,16 @@ def test_jurisdictions_loaded_as_a_tree(db: Any) -> None:
 
 def test_roles_are_data(db: Any) -> None:
     codes = set(Role.objects.values_list("code", flat=True))
-    assert codes == {"authority", "steward", "consumer", "project_unit", "expert", "finance", "leader", "auditor"}
+    assert codes == {
+        "authority",
+        "steward",
+        "consumer",
+        "project_unit",
+        "expert",
+        "finance",
+        "leader",
+        "auditor",
+    }
     assert "catalog.resource.review" in Role.objects.get(code="authority").actions
     assert "catalog.resource.review" not in Role.objects.get(code="steward").actions
 

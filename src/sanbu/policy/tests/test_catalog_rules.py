@@ -21,12 +21,20 @@ def test_ready_resource_is_allowed() -> None:
 
 def test_conditional_needs_condition_and_cites_cat5() -> None:
     d = share_attribute(facts(share_type="conditional"))
-    assert d.blocks and d.rule_id == "CAT-5" and "第十一条" in d.source and d.fact and d.fact.name == "share_condition"
+    assert (
+        d.blocks
+        and d.rule_id == "CAT-5"
+        and "第十一条" in d.source
+        and d.fact
+        and d.fact.name == "share_condition"
+    )
 
 
 def test_not_shared_needs_basis() -> None:
     assert share_attribute(facts(share_type="none")).blocks
-    assert not share_attribute(facts(share_type="none", no_share_basis="《中华人民共和国保守国家秘密法》")).blocks
+    assert not share_attribute(
+        facts(share_type="none", no_share_basis="《中华人民共和国保守国家秘密法》")
+    ).blocks
 
 
 def test_unmounted_blocks_publish_with_remedy() -> None:
@@ -42,9 +50,13 @@ def test_unlinked_items_warn() -> None:
 @given(share=st.sampled_from(["unconditional", "conditional", "none"]), cond=st.text(max_size=5),
        basis=st.text(max_size=5), mounted=st.booleans())  # fmt: skip
 def test_blocks_exactly_when_a_rule_fails(share: str, cond: str, basis: str, mounted: bool) -> None:
-    decisions = can_publish(facts(share_type=share, share_condition=cond, no_share_basis=basis, mounted=mounted))
+    decisions = can_publish(
+        facts(share_type=share, share_condition=cond, no_share_basis=basis, mounted=mounted)
+    )
     expected = (
-        (share == "conditional" and not cond.strip()) or (share == "none" and not basis.strip()) or not mounted
+        (share == "conditional" and not cond.strip())
+        or (share == "none" and not basis.strip())
+        or not mounted
     )
     assert any(d.blocks for d in decisions) == expected
     assert all(d.source for d in decisions)

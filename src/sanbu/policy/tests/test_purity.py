@@ -22,5 +22,9 @@ def test_policy_never_imports_django() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in {"django", "ninja"}]
-            offenders += [f"{path.name}: {n}" for n in names if n.startswith("sanbu.") and not n.startswith("sanbu.policy")]
+            offenders += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.startswith("sanbu.") and not n.startswith("sanbu.policy")
+            ]
     assert offenders == []
