@@ -11,12 +11,13 @@ updates the changed ones in bulk, with one change record per resource; an unchan
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from sanbu.core import audit
@@ -54,6 +55,7 @@ from .sheet import (
     parse_int,
     text_of,
 )
+from .xlsxread import XlsxError, XlsxReader
 
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, phase)``; phase is ``parse``, ``check`` or ``write``."""
@@ -87,7 +89,8 @@ MESSAGES = {
         "“{name}”在“资源”表中不存在：请与“资源”表中的信息资源名称一字不差，或先在“资源”表登记该资源。"
     ),
     "import.item.ambiguous": (
-        "“资源”表第 {rows} 行有多个提供方的同名资源，无法确定本信息项所属：请分开文件导入各部门的目录。"
+        "“资源”表第 {rows} 行有多个提供方的同名资源，无法确定本信息项所属："
+        "请在本列改填该资源的信息资源代码，或分开文件导入各部门的目录。"
     ),
     "import.item.unknown_element": (
         "引用数据元“{ref}”不在数据元标准中：请填写标准中的中文名称或标识符（如 公民身份号码），或留空。"
@@ -263,10 +266,8 @@ class _Errors:
         )
 
 
-def _opened(file: Any) -> tuple[Any, str, dict[str, str]]:
+def _opened(file: Any) -> tuple[XlsxReader | None, str, dict[str, str]]:
     """The workbook, or the error code (and its details) saying why it cannot be read as .xlsx."""
-    import openpyxl
-
     head = b""
     if isinstance(file, str | Path):
         try:
@@ -274,18 +275,19 @@ def _opened(file: Any) -> tuple[Any, str, dict[str, str]]:
                 head = fh.read(8)
         except OSError as exc:
             return None, "import.file.unreadable", {"reason": str(exc.strerror or exc)}
+        file = str(file)
     elif hasattr(file, "read") and hasattr(file, "seek"):
-        pos = file.tell()
+        file.seek(0)
         head = file.read(8)
-        file.seek(pos)
+        file.seek(0)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return None, "import.file.xls", {}
-    if head and not head.startswith(b"PK"):
+    if not head.startswith(b"PK"):
         return None, "import.file.not_xlsx", {}
     try:
-        return openpyxl.load_workbook(file, read_only=True, data_only=True), "", {}
-    except Exception as exc:  # openpyxl raises many kinds on damaged files: a message, never a traceback
-        return None, "import.file.invalid", {"reason": type(exc).__name__}
+        return XlsxReader(file), "", {}
+    except XlsxError as exc:
+        return None, "import.file.invalid", {"reason": str(exc)}
 
 
 def _check_header(sheet: str, values: tuple[Any, ...], columns: tuple[Column, ...], errors: _Errors) -> bool:
@@ -384,7 +386,7 @@ def _blank(values: tuple[Any, ...]) -> bool:
 
 def _read_sheet(
     sheet: str,
-    ws: Any,
+    book: XlsxReader,
     columns: tuple[Column, ...],
     parsed: ParsedWorkbook,
     errors: _Errors,
@@ -392,11 +394,9 @@ def _read_sheet(
 ) -> bool:
     """Stream one sheet into typed rows; False when its header is wrong or it cannot be read."""
     row = 0
-    header_ok = True
+    header_ok = False
     try:
-        for row, values in enumerate(
-            ws.iter_rows(min_row=1, max_col=len(columns), values_only=True), start=1
-        ):
+        for row, values in book.iter_rows(sheet, len(columns)):
             tick()
             if row == 1:
                 header_ok = _check_header(sheet, values, columns, errors)
@@ -410,10 +410,10 @@ def _read_sheet(
                 parsed.resources.append(ResourceRow(row, data, provider_name, provider_uscc, bad))
             else:
                 parsed.items.append(ItemRow(row, cells["resource_name"] or "", _item_input(cells), bad))
-    except Exception as exc:  # a damaged sheet part: report where reading stopped
+    except Exception as exc:  # a damaged sheet part: report where reading stopped, never a traceback
         errors.add(sheet, row + 1, None, "import.file.damaged", reason=type(exc).__name__)
         return False
-    if row == 0:
+    if row == 0 or (not header_ok and not any(e.sheet == sheet and e.row == 1 for e in errors.items)):
         errors.add(sheet, 1, None, "import.header.missing")
         return False
     return header_ok
@@ -423,20 +423,22 @@ def parse_workbook(file: Any, progress: Progress | None = None) -> ParsedWorkboo
     """Stream the two data sheets into typed rows; cell-level errors only (no database)."""
     errors = _Errors()
     parsed = ParsedWorkbook(errors=errors.items)
-    wb, problem, details = _opened(file)
-    if wb is None:
+    book, problem, details = _opened(file)
+    if book is None:
         errors.add(FILE_SHEET, 1, None, problem, **details)
         parsed.fatal = True
         return parsed
-    try:
-        missing = [name for name in (RESOURCE_SHEET, ITEM_SHEET) if name not in wb.sheetnames]
+    with book:
+        missing = [name for name in (RESOURCE_SHEET, ITEM_SHEET) if name not in book.sheetnames]
         for name in missing:
             errors.add(name, 1, None, "import.sheet.missing", name=name)
         if missing:
             parsed.fatal = True
             return parsed
-        ws_res, ws_items = wb[RESOURCE_SHEET], wb[ITEM_SHEET]
-        total = (ws_res.max_row or 0) + (ws_items.max_row or 0)
+        try:
+            total = sum(book.dimension_rows(name) or 0 for name in (RESOURCE_SHEET, ITEM_SHEET))
+        except Exception:  # the rows will tell
+            total = 0
         done = [0]
 
         def tick() -> None:
@@ -444,13 +446,11 @@ def parse_workbook(file: Any, progress: Progress | None = None) -> ParsedWorkboo
             if progress and done[0] % PROGRESS_EVERY == 0:
                 progress(done[0], max(total, done[0]), "parse")
 
-        ok = _read_sheet(RESOURCE_SHEET, ws_res, RESOURCE_COLUMNS, parsed, errors, tick)
-        ok = _read_sheet(ITEM_SHEET, ws_items, ITEM_COLUMNS, parsed, errors, tick) and ok
+        ok = _read_sheet(RESOURCE_SHEET, book, RESOURCE_COLUMNS, parsed, errors, tick)
+        ok = _read_sheet(ITEM_SHEET, book, ITEM_COLUMNS, parsed, errors, tick) and ok
         parsed.fatal = not ok
         if progress:
             progress(done[0], done[0], "parse")
-    finally:
-        wb.close()
     return parsed
 
 
@@ -467,14 +467,20 @@ def _field_column(field_name: str, row: ResourceRow) -> tuple[str, int, Column |
 
 
 def _attach_items(parsed: ParsedWorkbook, errors: _Errors) -> None:
+    """Give each 信息项 row to its 资源 row: by name, or by 信息资源代码 when names are ambiguous."""
     by_name: dict[str, list[ResourceRow]] = defaultdict(list)
+    by_code: dict[str, ResourceRow] = {}
     for res in parsed.resources:
         by_name[res.data.name].append(res)
+        if res.data.code:
+            by_code.setdefault(res.data.code, res)
     col = ITEM_BY_FIELD["resource_name"]
     for item in parsed.items:
         if "resource_name" in item.bad:
             continue
-        owners = by_name.get(item.resource_name, [])
+        owners = by_name.get(item.resource_name) or (
+            [by_code[item.resource_name]] if item.resource_name in by_code else []
+        )
         if not owners:
             errors.add(ITEM_SHEET, item.row, col, "import.item.orphan", name=item.resource_name)
         elif len({o.provider_uscc for o in owners}) > 1:
@@ -822,23 +828,77 @@ def _snapshot(
     return data
 
 
-def _item_objects(steps: list[_Step]) -> Iterator[ResourceItem]:
-    for step in steps:
-        assert step.resource_id is not None
-        for pos, t in enumerate(step.new_items, start=1):
-            yield ResourceItem(
-                resource_id=step.resource_id,
-                position=pos,
-                name=t[0],
-                element_id=t[1],
-                data_type=t[2],
-                length=t[3],
-                is_key=t[4],
-                is_authoritative=t[5],
-                share_type=t[6],
-                share_condition=t[7],
-                masking=t[8],
-            )
+# Rows are written with executemany over the model's own columns: one prepared statement per table
+# instead of Django's bulk_create, which on SQLite splits 100,000 items into ~1,100 compiled INSERTs
+# (999-parameter limit) and builds a model instance per row. Columns come from the model, and any
+# concrete field the import does not set gets its declared default, so a new field cannot be missed.
+WRITE_BATCH = 5000
+ITEM_COLUMNS_WRITTEN = ["resource_id", "position", *ITEM_TUPLE_FIELDS]
+RESOURCE_COLUMNS_WRITTEN = ["department_id", "jurisdiction_id", "code", "state", "version", "created_at",
+                            "updated_at", *COMPARED_FIELDS]  # fmt: skip
+UPDATE_COLUMNS = [*COMPARED_FIELDS, "state", "version", "updated_at"]
+
+
+def _preparer(
+    model: type[Model], names: list[str]
+) -> tuple[list[str], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+    """Column names for ``names`` plus defaulted fields, and a function turning a row into DB values."""
+    connection = connections[router.db_for_write(model)]
+    fields = [model._meta.get_field(n) for n in names]  # attnames (``resource_id``) are accepted too
+    concrete: list[Field[Any, Any]] = [f for f in fields if isinstance(f, Field)]
+    assert len(concrete) == len(fields)
+    given = {f.attname for f in concrete}
+    rest = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in given]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+    columns = [str(f.column) for f in concrete] + [str(f.column) for f in rest]
+    # only dates, datetimes and JSON need converting; str, int, bool and None go to the driver as they are
+    convert = [
+        (i, f) for i, f in enumerate(concrete)
+        if f.get_internal_type() in ("DateField", "DateTimeField", "JSONField", "DecimalField")
+    ]  # fmt: skip
+
+    def prepare(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if convert:
+            values = list(row)
+            for i, f in convert:
+                values[i] = f.get_db_prep_save(values[i], connection)
+            row = tuple(values)
+        return row + defaults
+
+    return columns, prepare
+
+
+def _insert(model: type[Model], names: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    connection = connections[router.db_for_write(model)]
+    qn = connection.ops.quote_name
+    columns, prepare = _preparer(model, names)
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(prepare(row))
+            if len(batch) >= WRITE_BATCH:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
+def _update(model: type[Model], names: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """``UPDATE … SET names WHERE pk`` for rows of (pk, *values)."""
+    connection = connections[router.db_for_write(model)]
+    qn = connection.ops.quote_name
+    columns, prepare = _preparer(model, names)
+    columns = columns[: len(names)]
+    pk = qn(str(model._meta.pk.column)) if model._meta.pk else "id"
+    sql = (
+        f"UPDATE {qn(model._meta.db_table)} SET {', '.join(f'{qn(c)} = %s' for c in columns)} WHERE {pk} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(*prepare(tuple(values))[: len(names)], key) for key, *values in rows])
 
 
 def _apply(
@@ -850,57 +910,41 @@ def _apply(
     total = len(creates) + len(updates)
     _allocate_codes(creates, {r.data.code.strip() for r in parsed.resources if r.data.code.strip()})
 
-    new_objects = []
-    for step in creates:
-        dept = step.res.department
-        assert dept is not None
-        new_objects.append(
-            Resource(
-                department_id=dept.pk,
-                jurisdiction_id=dept.jurisdiction_id,
-                code=step.code,
-                state=ResourceState.DRAFT,
-                version=1,
-                **step.new_values,
-            )
-        )
-    for start in range(0, len(new_objects), BATCH):
-        Resource.objects.bulk_create(new_objects[start : start + BATCH])
-        if progress:
-            progress(min(start + BATCH, len(new_objects)), total, "write")
-    for step, obj in zip(creates, new_objects, strict=True):
-        step.resource_id = obj.pk
-    del new_objects
+    def resource_rows() -> Iterator[tuple[Any, ...]]:
+        for step in creates:
+            dept = step.res.department
+            assert dept is not None
+            yield (dept.pk, dept.jurisdiction_id, step.code, ResourceState.DRAFT.value, 1, now, now,
+                   *(step.new_values[f] for f in COMPARED_FIELDS))  # fmt: skip
 
-    changed = []
-    for step in updates:
-        ex = step.existing
-        assert ex is not None
-        obj = Resource(
-            pk=ex.pk,
-            state=ResourceState.DRAFT,
-            version=ex.values["version"] + 1,
-            updated_at=now,
-            **step.new_values,
-        )
-        changed.append(obj)
-    Resource.objects.bulk_update(
-        changed, [*COMPARED_FIELDS, "state", "version", "updated_at"], batch_size=500
-    )
+    _insert(Resource, RESOURCE_COLUMNS_WRITTEN, resource_rows())
+    ids: dict[str, int] = {}
+    for chunk in _chunks([s.code for s in creates]):
+        ids.update(Resource.objects.filter(code__in=chunk).values_list("code", "id"))
+    for step in creates:
+        step.resource_id = ids[step.code]
+    if progress:
+        progress(len(creates), total, "write")
+
+    _update(
+        Resource,
+        UPDATE_COLUMNS,
+        (
+            (s.resource_id, *(s.new_values[f] for f in COMPARED_FIELDS), ResourceState.DRAFT.value,
+             s.existing.values["version"] + 1 if s.existing else 1, now)
+            for s in updates
+        ),
+    )  # fmt: skip
     for chunk in _chunks([s.resource_id for s in updates]):
         ResourceItem.objects.filter(resource_id__in=chunk).delete()
-    if progress and updates:
+    if progress:
         progress(total, total, "write")
 
-    batch: list[ResourceItem] = []
-    for item in _item_objects(creates + updates):
-        batch.append(item)
-        if len(batch) >= 5000:
-            ResourceItem.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        ResourceItem.objects.bulk_create(batch)
-    del batch
+    _insert(
+        ResourceItem,
+        ITEM_COLUMNS_WRITTEN,
+        ((s.resource_id, pos, *t) for s in creates + updates for pos, t in enumerate(s.new_items, start=1)),
+    )
 
     identifiers = {e.pk: e.identifier for e in index.elements}
     changes: list[audit.Change] = []

@@ -1,38 +1,46 @@
-"""Catalog search: Chinese full text over name, code, summary, item names and provider, on SQLite and
+"""Catalog search: Chinese full text over name, code, item names, summary and provider, on SQLite and
 PostgreSQL, without a search server. Interface used by the API, pages and services:
 
 - ``index_resources(ids)``: refresh the search index rows of these resources (called by services in
   their transaction, so the index never lags the catalog; imports call it once with many ids);
 - ``search_resources(actor=, q=, filters=, limit=, offset=)`` → ``SearchPage``.
 
-How it finds a word inside an unspaced title. Text is cut into tokens: every CJK character is a token
-of its own, runs of letters/digits are one token each (lower-cased, NFKC-normalised so full-width
-ＡＢＣ１２３ equals abc123). "常住人口基本信息" is indexed as ``常 住 人 口 基 本 信 息``, and a query is a
-*phrase* of those tokens: "人口" → ``"人 口"``, which matches exactly where 人 is followed by 口. So any
-substring of any length — one character, two, ten — is found; nothing depends on a word list agreeing
-with how the title was written (CKAN's weakness: its analyser cuts 常住人口 into words and a query for
-住人 or 口 finds nothing).
+**Finding a word inside an unspaced title.** Text is cut into tokens: every CJK character is a token of
+its own, a run of letters/digits is one token (NFKC-normalised and case-folded, so ＧＤＰ１２３ = gdp123).
+"常住人口基本信息" is indexed as ``常 住 人 口 基 本 信 息`` and a query is a *phrase* of the same tokens:
+"人口" → ``"人 口"``, matching exactly where 人 is followed by 口. So any substring of any length is found —
+one character, two, ten — and nothing depends on a dictionary agreeing with how the title was written
+(CKAN's failure: its analyser cuts 常住人口 into words, and 住人 or 口 then find nothing). Letter/digit tokens
+also match as prefixes (``gd`` finds GDP, a code's first digits find the code).
 
-jieba is used on the query side only: a run of four or more CJK characters ("人口基本信息查询") is cut
-into words and each word must match (in any column, any order), with the whole run as an optional phrase
-that lifts the rows containing it verbatim. One- to three-character runs stay exact phrases. A query with
-spaces is the AND of its parts. The index therefore needs no dictionary and is fast to build in bulk.
+jieba works on the query side only: a run of four or more CJK characters ("人口基本信息查询") is cut into
+words, every word must match (any column, any order) and rows holding the whole run rank first. Shorter
+runs stay exact phrases; chunks separated by spaces are ANDed. The index needs no dictionary, so it is
+fast to build in bulk (about 25,000 resources a second on SQLite).
 
-Storage (migration 0003_search, chosen per database vendor):
+**Ranking.** Name (and code) matches always come before matches only in items, summary or provider:
+the name equal to the query, then names starting with it, then containing it, then containing its words,
+then the rest; shorter names first within a tier, then the newest. When a query matches more than
+``RANK_LIMIT`` visible resources (a single common character such as 信 matches half the catalog) ranking
+every row would cost tens of milliseconds, so the same tiers are read straight from the index newest first
+(each tier is one early-stopping index scan), and counting stops at ``COUNT_CAP`` (``SearchPage.capped``;
+show "5000+"). bm25/ts_rank are not used: bm25's IDF needs a full pass over every phrase's matches, which
+dominated the cost, and for short catalog titles the tiers give the more predictable order.
 
-- SQLite: an FTS5 table ``catalog_resource_search`` (rowid = resource id) with columns name, code, items,
-  summary, provider holding the token text; ranked by bm25 with the name and code columns weighted far
-  above the rest, so a name match always ranks above a summary/items/provider match.
-- PostgreSQL: a table ``catalog_resource_search(resource_id, document tsvector)`` with a GIN index. The
-  tsvector is built here (lexeme, position and weight: A name/code, B items, C summary, D provider)
-  rather than by a text-search configuration, so both databases see identical tokens; queries are
-  ``'人' <-> '口'`` phrases, ranked by ``ts_rank`` with weights that put A far above the rest.
+**Storage** (migration 0003_search, per database vendor):
 
-Queries are restricted by joining the index with ``selectors.resource_list(actor, filters)``, the same
-visibility and filter rules as every other catalog read. Any input string is safe: the query is rebuilt
-from tokens (letters, digits, CJK), so quotes, operators, ``*`` and emoji can never reach the engine's
-query syntax. Very common single characters (信, 息 ...) match most of the catalog; for those the rank is
-computed for the name column only and the rest ordered by recency (see ``_SHORT_QUERY``).
+- SQLite: FTS5 tables ``catalog_resource_search`` (name, code, items, summary, provider) and
+  ``catalog_resource_names`` (name, code), rowid = resource id, holding the token text. The second keeps
+  the name tiers cheap when a phrase is common in item names but rare in titles.
+- PostgreSQL: ``catalog_resource_search(resource_id, document tsvector)`` with a GIN index. The tsvector is
+  built here (lexeme, position, weight A name/code, B items, C summary, D provider) rather than by a
+  text-search configuration, so both databases see identical tokens; phrases are ``'人' <-> '口'`` and the
+  name tier restricts the lexemes to weight A (``'人':A <-> '口':A``).
+
+Results are restricted by joining the index with ``selectors.resource_list(actor, filters)``: the same
+visibility and filter rules as every other catalog read. Any input string is safe: the engine query is
+rebuilt from tokens (letters, digits, CJK only), so quotes, operators, ``*`` and emoji never reach the
+query syntax, and a query with nothing searchable in it finds nothing.
 """
 
 from __future__ import annotations
@@ -56,16 +64,16 @@ from .models import Resource, ResourceItem
 from .selectors import ResourceFilters, resource_list
 
 TABLE = "catalog_resource_search"
+NAMES_TABLE = "catalog_resource_names"  # SQLite only
 SEPARATOR = "_"  # a token no query can contain: keeps phrases from running across items or fields
+HEAD = "_"  # PostgreSQL: the lexeme before a name or code (SQLite FTS5 has ``^`` for "starts with")
 MAX_TOKEN_LEN = 40
 MAX_QUERY_LEN = 200
 MAX_TERMS = 12
 JIEBA_MIN_RUN = 4
 BATCH = 500
-
-# bm25 weights per FTS5 column (name, code, items, summary, provider) and ts_rank weights {D, C, B, A}.
-FTS_WEIGHTS = (100.0, 100.0, 3.0, 2.0, 1.0)
-PG_WEIGHTS = "{0.01, 0.02, 0.04, 1.0}"
+RANK_LIMIT = 1000  # up to this many visible matches are ranked one by one (and counted exactly)
+COUNT_CAP = 5000  # beyond RANK_LIMIT, counting stops here and the page says so (SearchPage.capped)
 
 _CJK = (
     "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u31f0-\u31ff"
@@ -74,17 +82,17 @@ _CJK = (
 _TOKEN_RE = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
 _CJK_RE = re.compile(f"[{_CJK}]")
 _OPERATORS = frozenset({"AND", "&&"})
-
-log = logging.getLogger(__name__)
+_TAG_VALUE_RE = re.compile(r"[0-9a-z]{1,40}")
 
 
 @dataclass(frozen=True)
 class SearchPage:
     results: list[Resource]
     total: int
+    capped: bool = False  # True when there are more than ``total`` matches (counting stopped at COUNT_CAP)
 
 
-# --- tokens ---------------------------------------------------------------------------------------
+# --- tokens and queries ---------------------------------------------------------------------------
 
 
 def _normalise(text: str) -> str:
@@ -108,14 +116,14 @@ class Term:
     prefix: bool = False
 
     @property
-    def cjk_len(self) -> int:
-        return sum(1 for t in self.tokens if _is_cjk(t))
+    def text(self) -> str:
+        return "".join(self.tokens)
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    terms: tuple[Term, ...]  # every term must match
-    boosts: tuple[Term, ...] = ()  # optional phrases that only raise the rank
+    terms: tuple[Term, ...]  # every term must match (in any column)
+    chunks: tuple[Term, ...] = ()  # each whitespace-separated chunk as one phrase, for ranking
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -123,7 +131,7 @@ class ParsedQuery:
 
 @functools.cache
 def _jieba() -> Any:
-    """jieba with its dictionary loaded, once per process (the first call takes about a second)."""
+    """jieba with its dictionary loaded, once per process (the first call takes about half a second)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -174,7 +182,7 @@ def _chunk_terms(tokens: list[str]) -> list[Term]:
 def parse_query(q: str) -> ParsedQuery:
     """Whitespace-separated chunks are ANDed; each chunk is a phrase, or its words when it is long."""
     terms: list[Term] = []
-    boosts: list[Term] = []
+    chunks: list[Term] = []
     for chunk in unicodedata.normalize("NFKC", q[:MAX_QUERY_LEN]).split():
         if chunk in _OPERATORS:
             continue
@@ -183,10 +191,9 @@ def parse_query(q: str) -> ParsedQuery:
             continue
         parts = _chunk_terms(tokens)
         terms.extend(parts)
-        if len(parts) > 1:
-            boosts.append(Term(tuple(tokens), prefix=parts[-1].prefix))
+        chunks.append(Term(tuple(tokens), prefix=parts[-1].prefix))
     unique = tuple(dict.fromkeys(terms))[:MAX_TERMS]
-    return ParsedQuery(unique, tuple(dict.fromkeys(boosts))[:MAX_TERMS] if unique else ())
+    return ParsedQuery(unique, tuple(dict.fromkeys(chunks))[:MAX_TERMS] if unique else ())
 
 
 # --- documents ------------------------------------------------------------------------------------
@@ -200,6 +207,32 @@ class _Source:
     summary: str
     provider: str
     items: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def _tag(kind: str, value: object) -> str:
+    """A filter tag token (``d_17`` department, ``j_370303`` jurisdiction, ``c_1`` catalog, ``t_none`` share
+    type). Queries can never produce a token with ``_``, so text never matches a tag."""
+    text = str(value).strip().lower() if value is not None else ""
+    return f"{kind}_{text}" if _TAG_VALUE_RE.fullmatch(text) else ""
+
+
+def filter_tags(filters: ResourceFilters | None) -> tuple[Term, ...]:
+    """The filters as index terms, so a selective filter narrows the index scan itself instead of
+    discarding most of a common word's matches one join at a time. The join with the visible rows still
+    applies every filter exactly; tags only make it cheaper (and are rebuilt whenever a resource is
+    re-indexed: register, update, import, ``rebuild_index``)."""
+    if filters is None:
+        return ()
+    from sanbu.core.actor import jurisdiction_prefix
+
+    tags = [
+        Term((_tag("d", filters.department_id),)) if filters.department_id else None,
+        Term((_tag("c", filters.catalog_class),)) if filters.catalog_class else None,
+        Term((_tag("t", filters.share_type),)) if filters.share_type else None,
+        Term((_tag("j", jurisdiction_prefix(filters.jurisdiction)),), prefix=True) if filters.jurisdiction else None,
+    ]
+    return tuple(t for t in tags if t is not None and t.tokens[0])
 
 
 def _fts_text(*texts: str) -> str:
@@ -207,14 +240,15 @@ def _fts_text(*texts: str) -> str:
 
 
 def _pg_document(src: _Source) -> str:
-    """A tsvector literal: each token with its positions and weight, a gap between fields and items."""
-    fields: list[tuple[str, str]] = [(src.name, "A"), (src.code, "A")]
-    fields += [(item, "B") for item in src.items]
-    fields += [(src.summary, "C"), (src.provider, "D")]
+    """A tsvector literal: each token with its positions and weight, a gap between fields and items, and
+    the name and code led by the HEAD lexeme so that "starts with" is the phrase ``HEAD <-> ...``."""
+    fields: list[tuple[list[str], str]] = [([HEAD, *tokenize(src.name)], "A"), ([HEAD, *tokenize(src.code)], "A")]
+    fields += [(tokenize(item), "B") for item in src.items]
+    fields += [(tokenize(src.summary), "C"), (tokenize(src.provider), "D"), (list(src.tags), "D")]
     lexemes: dict[str, list[str]] = {}
     pos = 1
-    for text, weight in fields:
-        for token in tokenize(text):
+    for tokens, weight in fields:
+        for token in tokens:
             if pos > 16383:
                 break
             positions = lexemes.setdefault(token, [])
@@ -238,13 +272,15 @@ def _sources(conn: BaseDatabaseWrapper, ids: Sequence[int]) -> Iterator[_Source]
         for rid, name in cur.fetchall():
             items.setdefault(rid, []).append(name)
         cur.execute(
-            f"SELECT r.id, r.name, r.code, r.summary, d.name, d.short_name FROM {Resource._meta.db_table} r "
+            "SELECT r.id, r.name, r.code, r.summary, d.name, d.short_name, r.department_id, r.jurisdiction_id, "
+            f"r.catalog_class, r.share_type FROM {Resource._meta.db_table} r "
             f"JOIN orgs_department d ON d.id = r.department_id WHERE r.id IN ({marks})",
             list(ids),
         )
-        for rid, name, code, summary, dept, short in cur.fetchall():
+        for rid, name, code, summary, dept, short, dept_id, jurisdiction, cls, share in cur.fetchall():
             provider = f"{dept} {short}" if short and short not in dept else dept
-            yield _Source(rid, name, code, summary, provider, tuple(items.get(rid, ())))
+            tags = (_tag("d", dept_id), _tag("j", jurisdiction), _tag("c", cls), _tag("t", share))
+            yield _Source(rid, name, code, summary, provider, tuple(items.get(rid, ())), tuple(filter(None, tags)))
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -265,15 +301,17 @@ def _write_index(conn: BaseDatabaseWrapper, ids: Iterable[int]) -> int:
         marks = ", ".join(["%s"] * len(batch))
         with conn.cursor() as cur:
             if conn.vendor == "sqlite":
-                cur.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", batch)
+                rows = [(s.resource_id, _fts_text(s.name), _fts_text(s.code), " ".join(s.tags)) for s in sources]
+                for table in (TABLE, NAMES_TABLE):
+                    cur.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", batch)
                 cur.executemany(
-                    f"INSERT INTO {TABLE} (rowid, name, code, items, summary, provider) "
-                    "VALUES (%s, %s, %s, %s, %s, %s)",
-                    [
-                        (s.resource_id, _fts_text(s.name), _fts_text(s.code), _fts_text(*s.items),
-                         _fts_text(s.summary), _fts_text(s.provider))
-                        for s in sources
-                    ],
+                    f"INSERT INTO {NAMES_TABLE} (rowid, name, code, tags) VALUES (%s, %s, %s, %s)", rows
+                )
+                cur.executemany(
+                    f"INSERT INTO {TABLE} (rowid, name, code, tags, items, summary, provider) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    [(*row, _fts_text(*s.items), _fts_text(s.summary), _fts_text(s.provider))
+                     for row, s in zip(rows, sources, strict=True)],
                 )  # fmt: skip
             elif conn.vendor == "postgresql":
                 cur.execute(f"DELETE FROM {TABLE} WHERE resource_id = ANY(%s)", [batch])
@@ -292,103 +330,189 @@ def _connection(write: bool) -> BaseDatabaseWrapper:
 
 
 def index_resources(ids: Iterable[int]) -> None:
-    """Refresh the index rows of these resources (missing ids just lose their row)."""
+    """Refresh the index rows of these resources (ids that no longer exist just lose their rows)."""
     conn = _connection(write=True)
     if conn.vendor in ("sqlite", "postgresql"):
         _write_index(conn, ids)
 
 
 def rebuild_index(conn: BaseDatabaseWrapper | None = None) -> int:
-    """Re-index every resource (used by the migration; safe to run any time)."""
+    """Re-index every resource (used by the migration; safe to run at any time)."""
     conn = conn or _connection(write=True)
     if conn.vendor not in ("sqlite", "postgresql"):
         return 0
     with conn.cursor() as cur:
-        cur.execute(f"DELETE FROM {TABLE}")
+        for table in (TABLE, NAMES_TABLE) if conn.vendor == "sqlite" else (TABLE,):
+            cur.execute(f"DELETE FROM {table}")
         cur.execute(f"SELECT id FROM {Resource._meta.db_table} ORDER BY id")
         ids = [row[0] for row in cur.fetchall()]
     return _write_index(conn, ids)
 
 
-# --- engine queries -------------------------------------------------------------------------------
+# --- ranking --------------------------------------------------------------------------------------
 
 
-def _fts_term(term: Term, column: str = "") -> str:
-    phrase = '"' + " ".join(term.tokens) + '"' + (" *" if term.prefix else "")
-    return f"{{{column}}} : {phrase}" if column else phrase
+def _rank_key(query: ParsedQuery, rid: int, name: str, code: str) -> tuple[int, int, int]:
+    """Tier (0 name is the query, 1 starts with it, 2 contains it, 3 contains its words, 4 other columns),
+    then shorter names, then newer resources."""
+    n, c = "".join(tokenize(name)), "".join(tokenize(code))
+    chunks = [t.text for t in query.chunks]
+    if len(chunks) == 1 and n == chunks[0]:
+        tier = 0
+    elif (n.startswith(chunks[0]) or c.startswith(chunks[0])) and all(x in n or x in c for x in chunks):
+        tier = 1
+    elif all(x in n for x in chunks) or all(x in c for x in chunks):
+        tier = 2
+    elif all(t.text in n or t.text in c for t in query.terms):
+        tier = 3
+    else:
+        tier = 4
+    return tier, len(name), -rid
 
 
-def fts_match(query: ParsedQuery) -> str:
-    """The FTS5 MATCH expression; every token is letters/digits/CJK, so quoting is always safe."""
-    terms = " AND ".join(_fts_term(t) for t in query.terms)
-    if not query.boosts:
-        return terms
-    return f"({terms}) OR ({' OR '.join(_fts_term(b) for b in query.boosts)})"
+@dataclass(frozen=True)
+class _Tier:
+    table: str
+    match: str
+    exclude: str = ""  # PostgreSQL: rows that also match this belong to an earlier tier
 
 
-def _pg_term(term: Term) -> str:
-    lexemes = [f"'{t}'" for t in term.tokens]
-    if term.prefix:
-        lexemes[-1] += ":*"
-    return "(" + " <-> ".join(lexemes) + ")"
+class _Engine:
+    """One database's search: the probe (up to RANK_LIMIT + 1 visible matches with name and code), the
+    capped count, and the tiers read newest first. ``inner`` selects the visible rows (id, name, code)."""
+
+    key = "s.rowid"
+
+    def __init__(
+        self, conn: BaseDatabaseWrapper, inner: str, params: tuple[Any, ...], query: ParsedQuery,
+        tags: tuple[Term, ...] = (),
+    ):  # fmt: skip
+        self.conn, self.inner, self.params, self.query, self.tags = conn, inner, params, query, tags
+
+    def where(self, tier: _Tier) -> str:
+        raise NotImplementedError
+
+    def everything(self) -> _Tier:
+        raise NotImplementedError
+
+    def tiers(self) -> list[_Tier]:
+        raise NotImplementedError
+
+    def _run(self, select: str, tier: _Tier, tail: str, extra: list[Any]) -> list[tuple[Any, ...]]:
+        sql = f"SELECT {select} FROM {tier.table} s JOIN ({self.inner}) v ON v.id = {self.key} WHERE {self.where(tier)}"
+        args = [tier.match, tier.exclude] if tier.exclude else [tier.match]
+        with self.conn.cursor() as cur:
+            cur.execute(f"{sql} {tail}", [*self.params, *args, *extra])
+            return list(cur.fetchall())
+
+    def probe(self) -> list[tuple[Any, ...]]:
+        return self._run("v.id, v.name, v.code", self.everything(), "LIMIT %s", [RANK_LIMIT + 1])
+
+    def count(self, tier: _Tier, cap: int) -> int:
+        rows = self._run("1", tier, "LIMIT %s", [cap])
+        return len(rows)
+
+    def newest(self, tier: _Tier, limit: int, offset: int) -> list[int]:
+        rows = self._run(self.key, tier, f"ORDER BY {self.key} DESC LIMIT %s OFFSET %s", [limit, offset])
+        return [row[0] for row in rows]
 
 
-def pg_tsquery(query: ParsedQuery) -> str:
-    terms = " & ".join(_pg_term(t) for t in query.terms)
-    if not query.boosts:
-        return terms
-    return f"({terms}) | ({' | '.join(_pg_term(b) for b in query.boosts)})"
+class _Sqlite(_Engine):
+    @staticmethod
+    def phrase(term: Term, initial: bool = False) -> str:
+        return ("^" if initial else "") + '"' + " ".join(term.tokens) + '"' + (" *" if term.prefix else "")
+
+    def where(self, tier: _Tier) -> str:
+        return f"s.{tier.table} MATCH %s"
+
+    def match(self) -> str:
+        return " AND ".join(self.phrase(t) for t in self.query.terms)
+
+    def filtered(self, expr: str) -> str:
+        return " AND ".join([f"({expr})", *(self.phrase(t) for t in self.tags)]) if self.tags else expr
+
+    def everything(self) -> _Tier:
+        return _Tier(TABLE, self.filtered(self.match()))
+
+    def tiers(self) -> list[_Tier]:
+        match = self.match()
+        rest = _Tier(TABLE, self.filtered(f"({match}) NOT ({{name code}} : ({match}))"))
+        if len(self.query.chunks) == 1:
+            head = self.phrase(self.query.chunks[0], initial=True)
+            return [
+                _Tier(NAMES_TABLE, self.filtered(head)),
+                _Tier(NAMES_TABLE, self.filtered(f"({match}) NOT ({head})")),
+                rest,
+            ]
+        return [_Tier(NAMES_TABLE, self.filtered(match)), rest]
 
 
-def _visible_ids_sql(actor: Actor, filters: ResourceFilters | None) -> tuple[str, tuple[Any, ...]]:
-    qs = resource_list(actor=actor, filters=filters).order_by().values("id")
-    sql, params = qs.query.sql_with_params()
-    return sql, tuple(params)
+class _Postgres(_Engine):
+    key = "s.resource_id"
+
+    @staticmethod
+    def phrase(term: Term, weight: str = "") -> str:
+        lexemes = [f"'{t}':{weight}" if weight else f"'{t}'" for t in term.tokens]
+        if term.prefix:
+            lexemes[-1] = f"'{term.tokens[-1]}':*{weight}"
+        return "(" + " <-> ".join(lexemes) + ")"
+
+    def where(self, tier: _Tier) -> str:
+        sql = "s.document @@ %s::tsquery"
+        return f"{sql} AND NOT {sql}" if tier.exclude else sql
+
+    def tsquery(self, weight: str = "", tags: bool = True) -> str:
+        terms = [self.phrase(t, weight) for t in self.query.terms]
+        return " & ".join(terms + [self.phrase(t) for t in self.tags] if tags else terms)
+
+    def everything(self) -> _Tier:
+        return _Tier(TABLE, self.tsquery())
+
+    def tiers(self) -> list[_Tier]:
+        names, everything = self.tsquery("A"), self.tsquery()
+        rest = _Tier(TABLE, everything, exclude=self.tsquery("A", tags=False))
+        if len(self.query.chunks) == 1:
+            head = f"'{HEAD}':A <-> {self.phrase(self.query.chunks[0], 'A')}"
+            tagged_head = " & ".join([f"({head})", *(self.phrase(t) for t in self.tags)])
+            return [_Tier(TABLE, tagged_head), _Tier(TABLE, names, exclude=head), rest]
+        return [_Tier(TABLE, names), rest]
 
 
-def _fts_search(
-    conn: BaseDatabaseWrapper, inner: str, params: tuple[Any, ...], query: ParsedQuery, limit: int, offset: int
-) -> tuple[list[int], int]:
-    match = fts_match(query)
-    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-    base = f"FROM {TABLE} s JOIN ({inner}) v ON v.id = s.rowid WHERE s.{TABLE} MATCH %s"
-    with conn.cursor() as cur:
-        cur.execute(f"SELECT count(*) {base}", [*params, match])
-        total = cur.fetchone()[0]
-        if total == 0 or offset >= total:
-            return [], total
-        cur.execute(
-            f"SELECT s.rowid {base} ORDER BY bm25(s.{TABLE}, {weights}), s.rowid DESC LIMIT %s OFFSET %s",
-            [*params, match, limit, offset],
-        )
-        return [row[0] for row in cur.fetchall()], total
+def _paged_tiers(engine: _Engine, limit: int, offset: int) -> list[int]:
+    """Concatenate the tiers (each newest first) and cut the page out of them."""
+    ids: list[int] = []
+    skip = offset
+    for tier in engine.tiers():
+        if len(ids) >= limit:
+            break
+        got = engine.newest(tier, limit - len(ids), skip)
+        if got:
+            ids += got
+            skip = 0
+        elif skip:
+            skip -= engine.count(tier, skip)
+    return ids
 
 
-def _pg_search(
-    conn: BaseDatabaseWrapper, inner: str, params: tuple[Any, ...], query: ParsedQuery, limit: int, offset: int
-) -> tuple[list[int], int]:
-    tsq = pg_tsquery(query)
-    base = f"FROM {TABLE} s JOIN ({inner}) v ON v.id = s.resource_id WHERE s.document @@ %s::tsquery"
-    with conn.cursor() as cur:
-        cur.execute(f"SELECT count(*) {base}", [*params, tsq])
-        total = cur.fetchone()[0]
-        if total == 0 or offset >= total:
-            return [], total
-        cur.execute(
-            f"SELECT s.resource_id {base} ORDER BY ts_rank(%s, s.document, %s::tsquery) DESC, s.resource_id DESC "
-            "LIMIT %s OFFSET %s",
-            [*params, tsq, PG_WEIGHTS, tsq, limit, offset],
-        )
-        return [row[0] for row in cur.fetchall()], total
+def _engine_search(engine: _Engine, limit: int, offset: int) -> tuple[list[int], int, bool]:
+    rows = engine.probe()
+    if len(rows) <= RANK_LIMIT:
+        ranked = sorted(rows, key=lambda r: _rank_key(engine.query, r[0], r[1], r[2]))
+        return [r[0] for r in ranked[offset : offset + limit]], len(rows), False
+    total = engine.count(engine.everything(), COUNT_CAP + 1)
+    capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
+    if offset >= total or limit == 0:
+        return [], total, capped
+    return _paged_tiers(engine, min(limit, total - offset), offset), total, capped
 
 
 def _fallback_search(qs: Any, query: ParsedQuery, limit: int, offset: int) -> SearchPage:
-    """Other database vendors: substring matching without ranking."""
+    """Other database vendors: unranked substring matching."""
     for term in query.terms:
-        text = "".join(term.tokens)
         qs = qs.filter(
-            Q(name__icontains=text) | Q(code__icontains=text) | Q(summary__icontains=text)
-            | Q(items__name__icontains=text) | Q(department__name__icontains=text)
+            Q(name__icontains=term.text) | Q(code__icontains=term.text) | Q(summary__icontains=term.text)
+            | Q(items__name__icontains=term.text) | Q(department__name__icontains=term.text)
         )  # fmt: skip
     qs = qs.distinct()
     return SearchPage(list(qs[offset : offset + limit]), qs.count())
@@ -410,10 +534,11 @@ def search_resources(
     if conn.vendor not in ("sqlite", "postgresql"):
         return _fallback_search(qs, query, limit, offset)
     try:
-        inner, params = _visible_ids_sql(actor, filters)
+        inner, params = qs.order_by().values("id", "name", "code").query.sql_with_params()
     except EmptyResultSet:  # the actor may see nothing at all
         return SearchPage([], 0)
-    engine = _fts_search if conn.vendor == "sqlite" else _pg_search
-    ids, total = engine(conn, inner, params, query, limit, offset)
+    engine_class = _Sqlite if conn.vendor == "sqlite" else _Postgres
+    engine = engine_class(conn, inner, tuple(params), query, filter_tags(filters))
+    ids, total, capped = _engine_search(engine, limit, offset)
     found = Resource.objects.select_related("department", "jurisdiction").in_bulk(ids)
-    return SearchPage([found[i] for i in ids if i in found], total)
+    return SearchPage([found[i] for i in ids if i in found], total, capped)

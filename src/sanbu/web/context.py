@@ -8,9 +8,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-PLATFORM_NAME = "三不 · 政务数据共享与项目治理平台"
-
+PLATFORM_NAME = gettext_lazy("三不 · 政务数据共享与项目治理平台")
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ def _nav(request: HttpRequest, actor: Any) -> list[NavItem]:
             return path == url
         if key == "catalog":
             return path.startswith(url) and not any(
-                path.startswith(reverse(n)) for n in ("resource-new", "catalog-import", "review-queue", "element-list")
+                path.startswith(reverse(n))
+                for n in ("resource-new", "catalog-import", "review-queue", "element-list")
             )
         return path.startswith(url)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from sanbu.catalog import codes
 from sanbu.catalog.inputs import ItemInput, ResourceInput
@@ -39,23 +40,25 @@ class LoginForm(AuthenticationForm):
     """Chinese labels and messages; says nothing about configuration or accounts."""
 
     error_messages = {
-        "invalid_login": "用户名或密码不正确，请重新输入。",
-        "inactive": "该账号已停用，请联系平台管理员。",
+        "invalid_login": _("用户名或密码不正确，请重新输入。"),
+        "inactive": _("该账号已停用，请联系平台管理员。"),
     }
 
     def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = "用户名"
+        self.fields["username"].label = _("用户名")
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
-        self.fields["username"].error_messages["required"] = "请输入用户名。"
-        self.fields["password"].label = "密码"
-        self.fields["password"].error_messages["required"] = "请输入密码。"
+        self.fields["username"].error_messages["required"] = _("请输入用户名。")
+        self.fields["password"].label = _("密码")
+        self.fields["password"].error_messages["required"] = _("请输入密码。")
 
 
 class ResourceForm(forms.Form):
     """The resource's metadata, as in the template's 资源 sheet."""
 
-    name = forms.CharField(label="信息资源名称", required=False, widget=forms.TextInput(attrs={"maxlength": 80}))
+    name = forms.CharField(
+        label="信息资源名称", required=False, widget=forms.TextInput(attrs={"maxlength": 80})
+    )
     code = forms.CharField(
         label="信息资源代码", required=False, help_text="留空由平台按 类+项+目/顺序码 生成。",
         widget=forms.TextInput(attrs={"placeholder": "留空自动生成"}),
@@ -69,7 +72,9 @@ class ResourceForm(forms.Form):
     format = forms.ChoiceField(label="资源格式", required=False, choices=_blank(ResourceFormat.choices))
     share_type = forms.ChoiceField(label="共享类型", required=False, choices=_blank(ShareType.choices))
     share_condition = forms.CharField(label="共享条件", required=False, help_text="有条件共享时必填。")
-    no_share_basis = forms.CharField(label="不予共享依据", required=False, help_text="不予共享时必填：法律、行政法规或国务院决定。")
+    no_share_basis = forms.CharField(
+        label="不予共享依据", required=False, help_text="不予共享时必填：法律、行政法规或国务院决定。"
+    )
     share_method = forms.ChoiceField(label="共享方式", required=False, choices=_blank(ShareMethod.choices))
     open_to_public = forms.BooleanField(label="向社会开放", required=False)
     open_condition = forms.CharField(label="开放条件", required=False)
@@ -78,8 +83,12 @@ class ResourceForm(forms.Form):
         label="发布日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "发布日期格式应为 YYYY-MM-DD。"},
     )  # fmt: skip
-    secrecy = forms.ChoiceField(label="涉密属性", required=False, choices=Secrecy.choices, initial=Secrecy.NON_SECRET)
-    data_grade = forms.ChoiceField(label="数据级别", required=False, choices=DataGrade.choices, initial=DataGrade.GENERAL)
+    secrecy = forms.ChoiceField(
+        label="涉密属性", required=False, choices=Secrecy.choices, initial=Secrecy.NON_SECRET
+    )
+    data_grade = forms.ChoiceField(
+        label="数据级别", required=False, choices=DataGrade.choices, initial=DataGrade.GENERAL
+    )
     source_system = forms.CharField(label="来源信息系统", required=False)
     related_codes = forms.CharField(label="关联资源代码", required=False, help_text="多个用英文分号分隔。")
 
@@ -129,18 +138,26 @@ class ItemForm(forms.Form):
 
     name = forms.CharField(label="信息项名称", required=False)
     element = forms.CharField(
-        label="引用数据元", required=False, widget=forms.TextInput(attrs={"list": "element-options", "placeholder": "名称或标识符"})
+        label="引用数据元",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "element-options", "placeholder": "名称或标识符"}),
     )
-    data_type = forms.ChoiceField(label="数据类型", required=False, choices=DataType.choices, initial=DataType.C)
+    data_type = forms.ChoiceField(
+        label="数据类型", required=False, choices=DataType.choices, initial=DataType.C
+    )
     length = forms.IntegerField(
         label="长度", required=False, min_value=1, widget=forms.NumberInput(attrs={"style": "width:6em"}),
         error_messages={"invalid": "数据长度应为正整数。", "min_value": "数据长度应为正整数。"},
     )  # fmt: skip
     is_key = forms.BooleanField(label="主键", required=False)
     is_authoritative = forms.BooleanField(label="权威来源", required=False)
-    share_type = forms.ChoiceField(label="共享类型", required=False, choices=_blank(ShareType.choices, "同资源"))
+    share_type = forms.ChoiceField(
+        label="共享类型", required=False, choices=_blank(ShareType.choices, "同资源")
+    )
     share_condition = forms.CharField(label="共享条件", required=False)
-    masking = forms.ChoiceField(label="脱敏方式", required=False, choices=Masking.choices, initial=Masking.NONE)
+    masking = forms.ChoiceField(
+        label="脱敏方式", required=False, choices=Masking.choices, initial=Masking.NONE
+    )
 
     def is_blank(self) -> bool:
         return not (self.cleaned_data.get("name") or "").strip()
@@ -158,12 +175,18 @@ ItemFormSet = forms.formset_factory(ItemForm, extra=0, can_delete=True)
 
 
 def initial_items(resource: Resource) -> list[dict[str, Any]]:
+    fields = [
+        "name",
+        "data_type",
+        "length",
+        "is_key",
+        "is_authoritative",
+        "share_type",
+        "share_condition",
+        "masking",
+    ]
     return [
-        {
-            "name": i.name, "element": i.element.name if i.element else "", "data_type": i.data_type,
-            "length": i.length, "is_key": i.is_key, "is_authoritative": i.is_authoritative,
-            "share_type": i.share_type, "share_condition": i.share_condition, "masking": i.masking,
-        }  # fmt: skip
+        {**{f: getattr(i, f) for f in fields}, "element": i.element.name if i.element else ""}
         for i in resource.items.select_related("element").order_by("position", "id")
     ]
 
@@ -180,7 +203,9 @@ def collect_items(formset: Any) -> tuple[list[ItemInput], list[int]]:
     return items, where
 
 
-def place_errors(form: forms.Form, formset: Any, where: list[int], errors: list[FieldError]) -> list[FieldError]:
+def place_errors(
+    form: forms.Form, formset: Any, where: list[int], errors: list[FieldError]
+) -> list[FieldError]:
     """Put each service field error next to its field; return the ones with no field on the page."""
     import re
 
@@ -196,7 +221,8 @@ def place_errors(form: forms.Form, formset: Any, where: list[int], errors: list[
                     target.add_error(name, e.message)
                     continue
         elif e.field in form.fields:
-            form.add_error(e.field, e.message)
+            blank = e.code == "invalid_choice" and not form.cleaned_data.get(e.field)
+            form.add_error(e.field, f"请选择{form.fields[e.field].label}。" if blank else e.message)
             continue
         left.append(e)
     return left

@@ -1,11 +1,12 @@
-"""The catalog search index (see sanbu/catalog/search.py): an FTS5 table on SQLite, a tsvector table with
+"""The catalog search index (see sanbu/catalog/search.py): FTS5 tables on SQLite, a tsvector table with
 a GIN index on PostgreSQL. Other databases get no table and search falls back to substring matching."""
 
 from django.db import migrations
 
+TOKENIZE = "tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\""
 SQLITE = [
-    "CREATE VIRTUAL TABLE catalog_resource_search USING fts5("
-    "name, code, items, summary, provider, tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\")",
+    f"CREATE VIRTUAL TABLE catalog_resource_search USING fts5(name, code, tags, items, summary, provider, {TOKENIZE})",
+    f"CREATE VIRTUAL TABLE catalog_resource_names USING fts5(name, code, tags, {TOKENIZE})",
 ]
 POSTGRESQL = [
     "CREATE TABLE catalog_resource_search (resource_id bigint PRIMARY KEY, document tsvector NOT NULL)",
@@ -31,6 +32,7 @@ def drop(apps, schema_editor):
     if conn.vendor in ("sqlite", "postgresql"):
         with conn.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS catalog_resource_search")
+            cur.execute("DROP TABLE IF EXISTS catalog_resource_names")
 
 
 class Migration(migrations.Migration):

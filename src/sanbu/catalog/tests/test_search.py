@@ -43,6 +43,14 @@ def found(q: str, actor: Actor = SYSTEM, **kw: Any) -> list[str]:
     return [r.name for r in page.results]
 
 
+@pytest.fixture(params=["ranked", "tiers"])
+def both_paths(request: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a test on both paths: matches ranked one by one, and the tiers read newest first that large
+    result sets use (forced here by a RANK_LIMIT of 0)."""
+    if request.param == "tiers":
+        monkeypatch.setattr(search, "RANK_LIMIT", 0)
+
+
 def publish(*resources: Resource) -> None:
     Resource.objects.filter(pk__in=[r.pk for r in resources]).update(state=ResourceState.PUBLISHED)
 
@@ -70,7 +78,7 @@ def test_parse_query_shapes() -> None:
     assert [t.tokens for t in parse_query("口 常住").terms] == [("口",), ("常", "住")]
     long = parse_query("常住人口基本信息")
     assert len(long.terms) > 1 and "".join("".join(t.tokens) for t in long.terms) == "常住人口基本信息"
-    assert [b.tokens for b in long.boosts] == [tuple("常住人口基本信息")]
+    assert [c.tokens for c in long.chunks] == [tuple("常住人口基本信息")]
     assert not parse_query("🙂 * \" AND")
     assert parse_query("gdp").terms[0].prefix
     assert len(parse_query(" ".join("一二三四五六七八九十甲乙丙丁戊己庚辛壬癸")).terms) == search.MAX_TERMS
@@ -79,6 +87,7 @@ def test_parse_query_shapes() -> None:
 # --- finding words inside unspaced titles -------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_word_inside_unspaced_title(steward_actor: Actor) -> None:
     register(steward_actor, "常住人口基本信息", summary="全市常住人员的登记情况。")
     register(steward_actor, "法人单位登记信息", summary="企业及其他组织的登记情况。")
@@ -91,6 +100,7 @@ def test_word_inside_unspaced_title(steward_actor: Actor) -> None:
     assert found("息常") == []  # characters of the title that are not adjacent do not match
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_item_and_provider_matches(steward_actor: Actor, other_dept: Any) -> None:
     register(steward_actor, "不动产登记簿", items=("权利人名称", "不动产权证号", "坐落"))
     register(steward_actor, "户籍迁移记录", items=("迁出地", "迁入地"))
@@ -104,6 +114,7 @@ def test_item_and_provider_matches(steward_actor: Actor, other_dept: Any) -> Non
     assert found("公安 迁出") == ["户籍迁移记录"]
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_codes_and_latin_words(steward_actor: Actor) -> None:
     r = register(steward_actor, "GDP统计数据", code="3000000370300/000777", items=("GDP总量", "统计年度"))
     code_prefix, seq = r.code.split("/")
@@ -135,9 +146,42 @@ def test_whole_phrase_ranks_above_scattered_words(steward_actor: Actor) -> None:
     assert found("常住人口基本信息")[0] == "常住人口基本信息"
 
 
+def test_large_result_sets_rank_by_tier_then_newest(steward_actor: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "RANK_LIMIT", 2)
+    monkeypatch.setattr(search, "COUNT_CAP", 100)
+    starts = register(steward_actor, "人口统计年报")
+    inside = register(steward_actor, "常住人口")
+    inside_newer = register(steward_actor, "流动人口台账")
+    elsewhere = register(steward_actor, "社区台账", items=("人口数",))
+    starts_newer = register(steward_actor, "人口普查")
+    expected = [starts_newer, starts, inside_newer, inside, elsewhere]
+    page = search_resources(actor=SYSTEM, q="人口", limit=10)
+    assert [r.name for r in page.results] == [r.name for r in expected]
+    assert (page.total, page.capped) == (5, False)
+    pages = [search_resources(actor=SYSTEM, q="人口", limit=2, offset=o).results for o in (0, 2, 4, 6)]
+    assert [r.pk for p in pages for r in p] == [r.pk for r in expected]
+    assert found("人口 台账") == [inside_newer.name, elsewhere.name]
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    page = search_resources(actor=SYSTEM, q="人口", limit=10)
+    assert (page.total, page.capped, len(page.results)) == (3, True, 3)
+    assert search_resources(actor=SYSTEM, q="人口", limit=10, offset=3).results == []
+
+
+def test_small_result_sets_rank_exact_then_prefix_then_shorter(steward_actor: Actor) -> None:
+    register(steward_actor, "城乡居民人口")
+    register(steward_actor, "人口")
+    register(steward_actor, "人口迁移登记")
+    register(steward_actor, "人口统计")
+    register(steward_actor, "户籍台账", items=("人口数",))
+    assert found("人口") == ["人口", "人口统计", "人口迁移登记", "城乡居民人口", "户籍台账"]
+    page = search_resources(actor=SYSTEM, q="人口")
+    assert (page.total, page.capped) == (5, False)
+
+
 # --- filters, visibility, paging ---------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_filters(steward_actor: Actor, authority_actor: Actor) -> None:
     county = make_department("淄川区公安分局", jurisdiction="370302")
     county_actor = actor_of(make_user("county", department=county, roles=("steward",)))
@@ -155,10 +199,14 @@ def test_filters(steward_actor: Actor, authority_actor: Actor) -> None:
     assert len(found("人口", filters=ResourceFilters(jurisdiction="370300"))) == 3
     assert found("人口", filters=ResourceFilters(state=ResourceState.PUBLISHED)) == [local.name]
     assert found("人口", filters=ResourceFilters(jurisdiction="370100")) == []
+    odd = ResourceFilters(catalog_class="🙂", share_type="a b'\"", jurisdiction="37*", department_id=-1)
+    assert found("人口", filters=odd) == []
+    assert found("人口", filters=ResourceFilters(share_type="x_y")) == []
     drafts = found("人口", actor=authority_actor, filters=ResourceFilters(state=ResourceState.DRAFT))
     assert set(drafts) == {cond.name, base.name}
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_visibility(steward_actor: Actor, other_dept: Any) -> None:
     draft = register(steward_actor, "社会保险参保人员信息")
     shown = register(steward_actor, "社会保险缴费信息")
@@ -188,6 +236,7 @@ def test_empty_query_lists_by_recency_and_pages(steward_actor: Actor) -> None:
     assert len({r.pk for r in everything.results}) == 5
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_reindex_after_update(steward_actor: Actor) -> None:
     r = register(steward_actor, "食品经营许可信息", items=("许可证编号",))
     assert found("食品") == ["食品经营许可信息"]
@@ -224,6 +273,7 @@ def test_odd_input_returns_normally(steward_actor: Actor, q: str) -> None:
     assert isinstance(page, SearchPage) and page.total >= len(page.results)
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_odd_input_still_finds(steward_actor: Actor) -> None:
     register(steward_actor, "常住人口基本信息")
     for q in ['"人口"', "人口*", "人口 AND 基本", "(人口)", "人口🙂", "\u200b人口", "＂人口＂", "ＡＮＤ 人口"]:
@@ -236,7 +286,8 @@ _HAN = "常住人口基本信息法人单位登记不动产权证号婚姻社会
 _NAME_CHARS = st.sampled_from(_HAN + "·（）-、 ")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.usefixtures("both_paths")
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.text(_NAME_CHARS, min_size=1, max_size=40), data=st.data())
 def test_any_substring_of_a_name_finds_it(steward_actor: Actor, name: str, data: st.DataObject) -> None:
     name = name.strip()

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from sanbu.catalog import search, selectors, services, versions
@@ -31,7 +32,7 @@ from sanbu.core.actor import Actor
 from sanbu.core.errors import NotFound, SanbuError
 from sanbu.orgs.selectors import department_list
 
-from .common import Pager, actor_of, error_view, int_or_none, is_htmx
+from .common import PAGE_SIZE, Pager, actor_of, error_view, int_or_none, is_htmx
 
 WORKFLOW = [
     (ResourceState.DRAFT, "注册"),
@@ -69,12 +70,15 @@ def browse(request: HttpRequest) -> HttpResponse:
         jurisdiction=g.get("jurisdiction", "")[:6] if (g.get("jurisdiction") or "").isdigit() else "",
         state=g.get("state", "") if g.get("state") in ResourceState.values else "",
     )
-    page = Pager.from_request(request, total=0)
-    result = search.search_resources(actor=actor, q=q, filters=filters, limit=page.size, offset=page.offset)
-    pager = Pager(page.page, page.size, result.total)
-    if result.total and page.offset >= result.total:  # a page beyond the end: show the last one
-        pager = Pager(pager.pages, page.size, result.total)
-        result = search.search_resources(actor=actor, q=q, filters=filters, limit=pager.size, offset=pager.offset)
+    size = PAGE_SIZE
+    wanted = max(int_or_none(g.get("page")) or 1, 1)
+    result = search.search_resources(
+        actor=actor, q=q, filters=filters, limit=size, offset=(wanted - 1) * size
+    )
+    pager = Pager(wanted, size, result.total)
+    if wanted > pager.pages:  # a page beyond the end: show the last one
+        pager = Pager(pager.pages, size, result.total)
+        result = search.search_resources(actor=actor, q=q, filters=filters, limit=size, offset=pager.offset)
     ctx = {
         "q": q,
         "filters": filters,
@@ -87,7 +91,7 @@ def browse(request: HttpRequest) -> HttpResponse:
     else:
         ctx.update(_filter_options(actor))
         response = render(request, "catalog/browse.html", ctx)
-    response["Vary"] = "HX-Request"
+    patch_vary_headers(response, ["HX-Request"])
     return response
 
 
@@ -125,13 +129,15 @@ def allowed_actions(actor: Actor, r: Resource) -> set[str]:
 
 
 def _steps(r: Resource) -> list[dict[str, Any]]:
-    order = [s for s, _ in WORKFLOW]
+    order: list[str] = [s.value for s, _ in WORKFLOW]
     state = r.state
     if state == ResourceState.REJECTED:
         state = ResourceState.DRAFT
     current = order.index(state) if state in order else len(order)
     if r.state == ResourceState.OFFLINE:
-        return [{"label": lbl, "cls": "done"} for _, lbl in WORKFLOW[:-1]] + [{"label": "已下线", "cls": "current"}]
+        return [{"label": lbl, "cls": "done"} for _, lbl in WORKFLOW[:-1]] + [
+            {"label": "已下线", "cls": "current"}
+        ]
     return [
         {"label": lbl, "cls": "done" if i < current else ("current" if i == current else "")}
         for i, (_, lbl) in enumerate(WORKFLOW)
@@ -139,18 +145,25 @@ def _steps(r: Resource) -> list[dict[str, Any]]:
 
 
 def render_detail(
-    request: HttpRequest, resource: Resource, *, action: str = "", exc: SanbuError | None = None, status: int = 200
+    request: HttpRequest,
+    resource: Resource,
+    *,
+    action: str = "",
+    exc: SanbuError | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     actor = actor_of(request)
     items = selectors.resource_items(actor=actor, resource_id=resource.pk)
     version_list = selectors.resource_versions(actor=actor, resource_id=resource.pk)
     mount = resource.mounts.filter(is_current=True).first()
+    actions = allowed_actions(actor, resource)
     ctx = {
         "r": resource,
         "items": items,
         "versions": version_list,
         "mount": mount,
-        "actions": allowed_actions(actor, resource),
+        "actions": actions,
+        "error_inline": bool(actions & INLINE_SLOTS.get(action, set())),
         "steps": _steps(resource),
         "failed_action": action,
         "error": error_view(exc) if exc is not None else None,
@@ -158,8 +171,9 @@ def render_detail(
         "mount_errors": [],
     }
     if exc is not None and action == "mount_rows":
-        ctx["mount_errors"] = getattr(exc, "errors", [])
-        ctx["mount_error_count"] = exc.details.get("error_count", len(ctx["mount_errors"]))
+        row_errors = list(getattr(exc, "errors", []))
+        ctx["mount_errors"] = row_errors
+        ctx["mount_error_count"] = exc.details.get("error_count", len(row_errors))
     return render(request, "catalog/detail.html", ctx, status=status)
 
 
@@ -188,7 +202,11 @@ def _do_approve(request: HttpRequest, actor: Actor, pk: int, version: int | None
 
 def _do_reject(request: HttpRequest, actor: Actor, pk: int, version: int | None) -> str:
     services.resource_review(
-        actor=actor, resource_id=pk, expected_version=version, approve=False, note=request.POST.get("note", "")
+        actor=actor,
+        resource_id=pk,
+        expected_version=version,
+        approve=False,
+        note=request.POST.get("note", ""),
     )
     return "已退回提供方，退回理由已记录。"
 
@@ -228,9 +246,21 @@ def _do_publish(request: HttpRequest, actor: Actor, pk: int, version: int | None
 
 
 def _do_offline(request: HttpRequest, actor: Actor, pk: int, version: int | None) -> str:
-    services.resource_offline(actor=actor, resource_id=pk, expected_version=version, reason=request.POST.get("reason", ""))
+    services.resource_offline(
+        actor=actor, resource_id=pk, expected_version=version, reason=request.POST.get("reason", "")
+    )
     return "已下线，已发布的版本仍可查看。"
 
+
+INLINE_SLOTS: dict[str, set[str]] = {
+    "submit": {"submit"},
+    "approve": {"approve"},
+    "reject": {"reject"},
+    "mount_rows": {"mount_rows"},
+    "mount_interface": {"mount_interface"},
+    "publish": {"publish", "publish_needs_mount"},
+    "offline": {"offline"},
+}
 
 ACTIONS: dict[str, Callable[[HttpRequest, Actor, int, int | None], str]] = {
     "submit": _do_submit,
@@ -293,7 +323,9 @@ def display(field: str, value: Any) -> str:
 
 
 def _changes(changes: list[versions.FieldChange]) -> list[dict[str, str]]:
-    return [{"label": c.label, "old": display(c.field, c.old), "new": display(c.field, c.new)} for c in changes]
+    return [
+        {"label": c.label, "old": display(c.field, c.old), "new": display(c.field, c.new)} for c in changes
+    ]
 
 
 @login_required

@@ -20,7 +20,10 @@ def actor_of(request: HttpRequest) -> Actor:
 
 def is_htmx(request: HttpRequest) -> bool:
     """An htmx request for a fragment (a history restore wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def int_or_none(value: Any) -> int | None:

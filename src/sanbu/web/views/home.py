@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from sanbu.catalog import selectors
 from sanbu.catalog.models import MountKind, ResourceState
@@ -34,14 +35,20 @@ def home(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     ctx: dict[str, Any] = {"is_steward": False, "is_authority": False}
     if actor.has_role("steward") and actor.department_id:
-        mine = selectors.resource_list(actor=actor, filters=ResourceFilters(department_id=actor.department_id))
+        mine = selectors.resource_list(
+            actor=actor, filters=ResourceFilters(department_id=actor.department_id)
+        )
         ctx["is_steward"] = True
         ctx["my_counts"] = _state_counts(mine)
         ctx["my_total"] = mine.count()
         ctx["todo"] = [
-            ("待提交审核", "提交审核", list(mine.filter(state__in=[ResourceState.DRAFT, ResourceState.REJECTED])[:6])),
-            ("待挂接数据", "挂接数据", list(mine.filter(state=ResourceState.APPROVED)[:6])),
-            ("待发布", "发布", list(mine.filter(state=ResourceState.MOUNTED)[:6])),
+            (
+                _("待提交审核"),
+                _("提交审核"),
+                list(mine.filter(state__in=[ResourceState.DRAFT, ResourceState.REJECTED])[:6]),
+            ),
+            (_("待挂接数据"), _("挂接数据"), list(mine.filter(state=ResourceState.APPROVED)[:6])),
+            (_("待发布"), _("发布"), list(mine.filter(state=ResourceState.MOUNTED)[:6])),
         ]
         ctx["my_recent"] = list(mine[:8])
     if actor.may("catalog.resource.review"):
@@ -54,9 +61,13 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx["conflict_head"] = list(conflicts[:5])
         everything = selectors.resource_list(actor=actor)
         ctx["all_counts"] = _state_counts(everything)
-        ctx["shared_count"] = everything.filter(state=ResourceState.PUBLISHED).exclude(mount_kind=MountKind.NONE).count()
+        ctx["shared_count"] = (
+            everything.filter(state=ResourceState.PUBLISHED).exclude(mount_kind=MountKind.NONE).count()
+        )
     if not ctx["is_steward"] and not ctx["is_authority"] and actor.may("catalog.browse"):
-        published = selectors.resource_list(actor=actor, filters=ResourceFilters(state=ResourceState.PUBLISHED))
+        published = selectors.resource_list(
+            actor=actor, filters=ResourceFilters(state=ResourceState.PUBLISHED)
+        )
         ctx["published_count"] = published.count()
         ctx["latest"] = list(published.order_by("-published_at", "-id")[:10])
     return render(request, "web/home.html", ctx)
