@@ -43,17 +43,23 @@ def bench_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def setup_django(var_dir: Path) -> None:
+def setup_django(var_dir: Path, database_url: str | None = None) -> None:
     for key in ("DATABASE_URL", "DATASTORE_URL"):
         os.environ.pop(key, None)
     os.environ.update(SANBU_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE=SETTINGS)
+    if database_url:  # a throwaway PostgreSQL database: everything in it is dropped first
+        os.environ["DATABASE_URL"] = database_url
     if str(ROOT / "src") not in sys.path:
         sys.path.insert(0, str(ROOT / "src"))
     import django
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     for alias in ("default", "datastore"):
         call_command("migrate", database=alias, verbosity=0)
 
@@ -90,8 +96,9 @@ def generate(n: int, seed: int) -> Catalog:
 
     rng = random.Random(seed)
     started = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute("PRAGMA synchronous = OFF")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA synchronous = OFF")
     county_rows = list(
         Jurisdiction.objects.filter(code__startswith="3703", level=3).exclude(name="市辖区").values_list("code", "name")
     )
@@ -263,7 +270,10 @@ def run_search(cat: Catalog, queries: int, seed: int) -> dict[str, Any]:
             entry["median_total"] = int(statistics.median(r["total"] for r in group))
             by.setdefault(f"by_{'length' if key == 'category' else key}", {})[value] = entry
     slowest = sorted(runs, key=lambda r: -r["ms"])[:8]
+    from django.db import connection
+
     return {
+        "database": connection.vendor,
         "resources": len(cat.resource_ids),
         "items": None,
         **summary_of(all_ms),
@@ -354,12 +364,15 @@ def main() -> int:
     parser.add_argument("--import-timeout", type=int, default=900)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--keep", type=Path, help="generate into this directory and keep it (for profiling)")
+    parser.add_argument(
+        "--database-url", help="run the search part on this PostgreSQL database instead (ALL ITS TABLES ARE DROPPED)"
+    )
     args = parser.parse_args()
 
     var_dir = args.keep or Path(tempfile.mkdtemp(prefix="sanbu-bench-search-"))
     var_dir.mkdir(parents=True, exist_ok=True)
     try:
-        setup_django(var_dir)
+        setup_django(var_dir, args.database_url)
         cat = generate(args.resources, args.seed)
         from sanbu.catalog.models import ResourceItem
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from sanbu.core.errors import FieldError
 
@@ -58,8 +59,13 @@ class ResourceInput:
     items: list[ItemInput] = field(default_factory=list)
 
 
+@cache
+def _values(choices: type) -> frozenset[str]:
+    return frozenset(choices.values)  # type: ignore[attr-defined]
+
+
 def _choice(value: str, choices: type, label: str, field_name: str, errors: list[FieldError]) -> None:
-    if value not in choices.values:  # type: ignore[attr-defined]
+    if value not in _values(choices):
         allowed = "、".join(str(lbl) for lbl in choices.labels)  # type: ignore[attr-defined]
         errors.append(
             FieldError(field_name, "invalid_choice", f"{label}“{value}”不是可选值，可选：{allowed}。")

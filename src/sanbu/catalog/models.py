@@ -66,7 +66,7 @@ class UpdateCycle(models.TextChoices):
     QUARTERLY = "quarterly", "每季度"
     HALF_YEAR = "half_year", "半年"
     YEARLY = "yearly", "每年"
-    OTHER = "other", "其他"
+    OTHER = "other", "不定期"
 
 
 class Secrecy(models.TextChoices):

@@ -24,7 +24,7 @@ then the rest; shorter names first within a tier, then the newest. When a query 
 ``RANK_LIMIT`` visible resources (a single common character such as 信 matches half the catalog) ranking
 every row would cost tens of milliseconds, so the same tiers are read straight from the index newest first
 (each tier is one early-stopping index scan), and counting stops at ``COUNT_CAP`` (``SearchPage.capped``;
-show "5000+"). bm25/ts_rank are not used: bm25's IDF needs a full pass over every phrase's matches, which
+show "2000+"). bm25/ts_rank are not used: bm25's IDF needs a full pass over every phrase's matches, which
 dominated the cost, and for short catalog titles the tiers give the more predictable order.
 
 **Storage** (migration 0003_search, per database vendor):
@@ -66,14 +66,14 @@ from .selectors import ResourceFilters, resource_list
 TABLE = "catalog_resource_search"
 NAMES_TABLE = "catalog_resource_names"  # SQLite only
 SEPARATOR = "_"  # a token no query can contain: keeps phrases from running across items or fields
-HEAD = "_"  # PostgreSQL: the lexeme before a name or code (SQLite FTS5 has ``^`` for "starts with")
+HEAD = "^"  # PostgreSQL: marks the first token (or pair) of a name or code; FTS5 has ``^`` built in
 MAX_TOKEN_LEN = 40
 MAX_QUERY_LEN = 200
 MAX_TERMS = 12
 JIEBA_MIN_RUN = 4
 BATCH = 500
 RANK_LIMIT = 1000  # up to this many visible matches are ranked one by one (and counted exactly)
-COUNT_CAP = 5000  # beyond RANK_LIMIT, counting stops here and the page says so (SearchPage.capped)
+COUNT_CAP = 2000  # beyond RANK_LIMIT, counting stops here and the page says so (SearchPage.capped)
 
 _CJK = (
     "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u31f0-\u31ff"
@@ -83,6 +83,7 @@ _TOKEN_RE = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
 _CJK_RE = re.compile(f"[{_CJK}]")
 _OPERATORS = frozenset({"AND", "&&"})
 _TAG_VALUE_RE = re.compile(r"[0-9a-z]{1,40}")
+_SQUASH_RE = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,9 @@ def filter_tags(filters: ResourceFilters | None) -> tuple[Term, ...]:
         Term((_tag("d", filters.department_id),)) if filters.department_id else None,
         Term((_tag("c", filters.catalog_class),)) if filters.catalog_class else None,
         Term((_tag("t", filters.share_type),)) if filters.share_type else None,
-        Term((_tag("j", jurisdiction_prefix(filters.jurisdiction)),), prefix=True) if filters.jurisdiction else None,
+        Term((_tag("j", jurisdiction_prefix(filters.jurisdiction)),), prefix=True)
+        if filters.jurisdiction
+        else None,
     ]
     return tuple(t for t in tags if t is not None and t.tokens[0])
 
@@ -239,24 +242,46 @@ def _fts_text(*texts: str) -> str:
     return f" {SEPARATOR} ".join(" ".join(tokenize(t)) for t in texts if t)
 
 
-def _pg_document(src: _Source) -> str:
-    """A tsvector literal: each token with its positions and weight, a gap between fields and items, and
-    the name and code led by the HEAD lexeme so that "starts with" is the phrase ``HEAD <-> ...``."""
-    fields: list[tuple[list[str], str]] = [([HEAD, *tokenize(src.name)], "A"), ([HEAD, *tokenize(src.code)], "A")]
-    fields += [(tokenize(item), "B") for item in src.items]
-    fields += [(tokenize(src.summary), "C"), (tokenize(src.provider), "D"), (list(src.tags), "D")]
-    lexemes: dict[str, list[str]] = {}
-    pos = 1
-    for tokens, weight in fields:
-        for token in tokens:
-            if pos > 16383:
-                break
-            positions = lexemes.setdefault(token, [])
-            if len(positions) < 256:
-                positions.append(f"{pos}{weight}")
-            pos += 1
-        pos += 2
-    return " ".join(f"'{lex}':{','.join(p)}" for lex, p in lexemes.items())
+def _pg_lexemes(tokens: list[str], head: bool = False) -> list[tuple[str, int]]:
+    """(lexeme, offset) for PostgreSQL: every token, plus every pair of adjacent CJK characters at the
+    first one's offset, plus (``head``) the first token and first pair prefixed with HEAD."""
+    out: list[tuple[str, int]] = []
+    for i, token in enumerate(tokens):
+        out.append((token, i))
+        if _is_cjk(token) and i + 1 < len(tokens) and _is_cjk(tokens[i + 1]):
+            out.append((token + tokens[i + 1], i))
+    if head and tokens:
+        out += [(HEAD + lex, 0) for lex, pos in out[:2] if pos == 0]
+    return out
+
+
+def _pg_vector(fields: list[list[tuple[str, int]]]) -> str:
+    """A tsvector literal from fields of (lexeme, offset), with a gap between fields so that no phrase
+    runs from one into the next."""
+    lexemes: dict[str, list[int]] = {}
+    base = 1
+    for field in fields:
+        end = base
+        for lex, offset in field:
+            pos = base + offset
+            positions = lexemes.setdefault(lex, [])
+            if pos <= 16383 and len(positions) < 256:
+                positions.append(pos)
+            end = max(end, pos)
+        base = end + 3
+    return " ".join(f"'{lex}':{','.join(map(str, p))}" for lex, p in lexemes.items() if p)
+
+
+def _pg_vectors(src: _Source) -> tuple[str, str]:
+    """The two tsvectors of a resource: ``names`` (name, code, with HEAD lexemes; for the name tiers) and
+    ``document`` (everything). Both carry the filter tags. Pairs of CJK characters are lexemes too, so a
+    phrase becomes a chain of pairs (常住人口 → 常住 <-> 住人 <-> 人口) that GIN narrows down precisely."""
+    tags = [(tag, 0) for tag in src.tags]
+    name = _pg_lexemes(tokenize(src.name), head=True)
+    code = _pg_lexemes(tokenize(src.code), head=True)
+    names = _pg_vector([name, code, tags])
+    rest = [_pg_lexemes(tokenize(text)) for text in (*src.items, src.summary, src.provider)]
+    return names, _pg_vector([name, code, *rest, tags])
 
 
 def _sources(conn: BaseDatabaseWrapper, ids: Sequence[int]) -> Iterator[_Source]:
@@ -280,7 +305,9 @@ def _sources(conn: BaseDatabaseWrapper, ids: Sequence[int]) -> Iterator[_Source]
         for rid, name, code, summary, dept, short, dept_id, jurisdiction, cls, share in cur.fetchall():
             provider = f"{dept} {short}" if short and short not in dept else dept
             tags = (_tag("d", dept_id), _tag("j", jurisdiction), _tag("c", cls), _tag("t", share))
-            yield _Source(rid, name, code, summary, provider, tuple(items.get(rid, ())), tuple(filter(None, tags)))
+            yield _Source(
+                rid, name, code, summary, provider, tuple(items.get(rid, ())), tuple(filter(None, tags))
+            )
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -301,7 +328,9 @@ def _write_index(conn: BaseDatabaseWrapper, ids: Iterable[int]) -> int:
         marks = ", ".join(["%s"] * len(batch))
         with conn.cursor() as cur:
             if conn.vendor == "sqlite":
-                rows = [(s.resource_id, _fts_text(s.name), _fts_text(s.code), " ".join(s.tags)) for s in sources]
+                rows = [
+                    (s.resource_id, _fts_text(s.name), _fts_text(s.code), " ".join(s.tags)) for s in sources
+                ]
                 for table in (TABLE, NAMES_TABLE):
                     cur.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", batch)
                 cur.executemany(
@@ -315,10 +344,11 @@ def _write_index(conn: BaseDatabaseWrapper, ids: Iterable[int]) -> int:
                 )  # fmt: skip
             elif conn.vendor == "postgresql":
                 cur.execute(f"DELETE FROM {TABLE} WHERE resource_id = ANY(%s)", [batch])
+                vectors = [_pg_vectors(s) for s in sources]
                 cur.execute(
-                    f"INSERT INTO {TABLE} (resource_id, document) "
-                    "SELECT * FROM unnest(%s::bigint[], %s::text[]::tsvector[])",
-                    [[s.resource_id for s in sources], [_pg_document(s) for s in sources]],
+                    f"INSERT INTO {TABLE} (resource_id, names, document) "
+                    "SELECT * FROM unnest(%s::bigint[], %s::text[]::tsvector[], %s::text[]::tsvector[])",
+                    [[s.resource_id for s in sources], [v[0] for v in vectors], [v[1] for v in vectors]],
                 )
         count += len(sources)
     return count
@@ -352,22 +382,32 @@ def rebuild_index(conn: BaseDatabaseWrapper | None = None) -> int:
 # --- ranking --------------------------------------------------------------------------------------
 
 
-def _rank_key(query: ParsedQuery, rid: int, name: str, code: str) -> tuple[int, int, int]:
-    """Tier (0 name is the query, 1 starts with it, 2 contains it, 3 contains its words, 4 other columns),
-    then shorter names, then newer resources."""
-    n, c = "".join(tokenize(name)), "".join(tokenize(code))
+def _squash(text: str) -> str:
+    """The tokens of ``text`` run together (what ranking compares): NFKC, case-folded, no punctuation."""
+    return _SQUASH_RE.sub("", _normalise(text))
+
+
+def _ranked(query: ParsedQuery, rows: list[tuple[Any, ...]]) -> list[int]:
+    """Order (id, name, code) rows: tier 0 the name is the query, 1 starts with it, 2 contains it, 3 holds
+    all its words, 4 matched elsewhere (items, summary, provider); then shorter names, then newer."""
     chunks = [t.text for t in query.chunks]
-    if len(chunks) == 1 and n == chunks[0]:
-        tier = 0
-    elif (n.startswith(chunks[0]) or c.startswith(chunks[0])) and all(x in n or x in c for x in chunks):
-        tier = 1
-    elif all(x in n for x in chunks) or all(x in c for x in chunks):
-        tier = 2
-    elif all(t.text in n or t.text in c for t in query.terms):
-        tier = 3
-    else:
-        tier = 4
-    return tier, len(name), -rid
+    words = [t.text for t in query.terms]
+    whole = chunks[0] if len(chunks) == 1 else None
+
+    def key(row: tuple[Any, ...]) -> tuple[int, int, int]:
+        rid, name, code = row
+        n, c = _squash(name), _squash(code)
+        if n == whole:
+            tier = 0
+        elif all(x in n for x in chunks) or all(x in c for x in chunks):
+            tier = 1 if n.startswith(chunks[0]) or c.startswith(chunks[0]) else 2
+        elif all(w in n or w in c for w in words):
+            tier = 3
+        else:
+            tier = 4
+        return tier, len(n), -rid
+
+    return [row[0] for row in sorted(rows, key=key)]
 
 
 @dataclass(frozen=True)
@@ -392,6 +432,9 @@ class _Engine:
     def where(self, tier: _Tier) -> str:
         raise NotImplementedError
 
+    def source(self, tier: _Tier) -> str:
+        return tier.table
+
     def everything(self) -> _Tier:
         raise NotImplementedError
 
@@ -399,7 +442,7 @@ class _Engine:
         raise NotImplementedError
 
     def _run(self, select: str, tier: _Tier, tail: str, extra: list[Any]) -> list[tuple[Any, ...]]:
-        sql = f"SELECT {select} FROM {tier.table} s JOIN ({self.inner}) v ON v.id = {self.key} WHERE {self.where(tier)}"
+        sql = f"SELECT {select} FROM {self.source(tier)} s JOIN ({self.inner}) v ON v.id = {self.key} WHERE {self.where(tier)}"
         args = [tier.match, tier.exclude] if tier.exclude else [tier.match]
         with self.conn.cursor() as cur:
             cur.execute(f"{sql} {tail}", [*self.params, *args, *extra])
@@ -448,34 +491,49 @@ class _Sqlite(_Engine):
 
 
 class _Postgres(_Engine):
+    """``_Tier.table`` names the tsvector column the tier matches; ``exclude`` always applies to names."""
+
     key = "s.resource_id"
 
     @staticmethod
-    def phrase(term: Term, weight: str = "") -> str:
-        lexemes = [f"'{t}':{weight}" if weight else f"'{t}'" for t in term.tokens]
-        if term.prefix:
-            lexemes[-1] = f"'{term.tokens[-1]}':*{weight}"
-        return "(" + " <-> ".join(lexemes) + ")"
+    def phrase(term: Term, head: bool = False) -> str:
+        """A chain of lexemes at their offsets: 常住人口 → '常住' <-> '住人' <-> '人口', gdp统计 → 'gdp' <-> '统计'."""
+        tokens = term.tokens
+        chain: list[tuple[str, int]] = []
+        for i, token in enumerate(tokens):
+            if _is_cjk(token) and i + 1 < len(tokens) and _is_cjk(tokens[i + 1]):
+                chain.append((token + tokens[i + 1], i))
+            elif not (_is_cjk(token) and i > 0 and _is_cjk(tokens[i - 1])):
+                chain.append((token, i))
+        if head:
+            chain[0] = (HEAD + chain[0][0], chain[0][1])
+        out = ""
+        for k, (lex, offset) in enumerate(chain):
+            star = ":*" if term.prefix and k == len(chain) - 1 and not _is_cjk(lex[-1]) else ""
+            out += ("" if k == 0 else f" <{offset - chain[k - 1][1]}> ") + f"'{lex}'{star}"
+        return f"({out})"
+
+    def source(self, tier: _Tier) -> str:
+        return TABLE
 
     def where(self, tier: _Tier) -> str:
-        sql = "s.document @@ %s::tsquery"
-        return f"{sql} AND NOT {sql}" if tier.exclude else sql
+        sql = f"s.{tier.table} @@ %s::tsquery"
+        return f"{sql} AND NOT s.names @@ %s::tsquery" if tier.exclude else sql
 
-    def tsquery(self, weight: str = "", tags: bool = True) -> str:
-        terms = [self.phrase(t, weight) for t in self.query.terms]
+    def tsquery(self, tags: bool = True) -> str:
+        terms = [self.phrase(t) for t in self.query.terms]
         return " & ".join(terms + [self.phrase(t) for t in self.tags] if tags else terms)
 
     def everything(self) -> _Tier:
-        return _Tier(TABLE, self.tsquery())
+        return _Tier("document", self.tsquery())
 
     def tiers(self) -> list[_Tier]:
-        names, everything = self.tsquery("A"), self.tsquery()
-        rest = _Tier(TABLE, everything, exclude=self.tsquery("A", tags=False))
+        rest = _Tier("document", self.tsquery(), exclude=self.tsquery(tags=False))
         if len(self.query.chunks) == 1:
-            head = f"'{HEAD}':A <-> {self.phrase(self.query.chunks[0], 'A')}"
-            tagged_head = " & ".join([f"({head})", *(self.phrase(t) for t in self.tags)])
-            return [_Tier(TABLE, tagged_head), _Tier(TABLE, names, exclude=head), rest]
-        return [_Tier(TABLE, names), rest]
+            head = self.phrase(self.query.chunks[0], head=True)
+            tagged_head = " & ".join([head, *(self.phrase(t) for t in self.tags)])
+            return [_Tier("names", tagged_head), _Tier("names", self.tsquery(), exclude=head), rest]
+        return [_Tier("names", self.tsquery()), rest]
 
 
 def _paged_tiers(engine: _Engine, limit: int, offset: int) -> list[int]:
@@ -497,8 +555,7 @@ def _paged_tiers(engine: _Engine, limit: int, offset: int) -> list[int]:
 def _engine_search(engine: _Engine, limit: int, offset: int) -> tuple[list[int], int, bool]:
     rows = engine.probe()
     if len(rows) <= RANK_LIMIT:
-        ranked = sorted(rows, key=lambda r: _rank_key(engine.query, r[0], r[1], r[2]))
-        return [r[0] for r in ranked[offset : offset + limit]], len(rows), False
+        return _ranked(engine.query, rows)[offset : offset + limit], len(rows), False
     total = engine.count(engine.everything(), COUNT_CAP + 1)
     capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)

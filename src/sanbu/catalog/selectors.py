@@ -113,10 +113,8 @@ def conflict_list(*, actor: Actor, state: str = ConflictState.OPEN) -> QuerySet[
     qs = ElementConflict.objects.select_related("element", "incumbent", "claimant", "winner")
     if state:
         qs = qs.filter(state=state)
-    if (
-        actor.is_superuser
-        or (actor.may("catalog.resource.view_all")
-        and actor.jurisdictions_for("catalog.resource.view_all"))
+    if actor.is_superuser or (
+        actor.may("catalog.resource.view_all") and actor.jurisdictions_for("catalog.resource.view_all")
     ):
         cond = Q()
         if not actor.is_superuser:

@@ -25,6 +25,8 @@ GENESIS = "0" * 64
 
 
 def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | bool):
+        return value
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -37,8 +39,6 @@ def _plain(value: Any) -> Any:
         return repr(value)
     if isinstance(value, models.Model):
         return value.pk
-    if value is None or isinstance(value, str | int | bool):
-        return value
     return str(value)
 
 

@@ -5,172 +5,469 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CodeSequence',
+            name="CodeSequence",
             fields=[
-                ('prefix', models.CharField(max_length=60, primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("prefix", models.CharField(max_length=60, primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='DataElement',
+            name="DataElement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('identifier', models.CharField(max_length=32, unique=True, verbose_name='标识符')),
-                ('name', models.CharField(max_length=64, unique=True, verbose_name='中文名称')),
-                ('synonyms', models.JSONField(blank=True, default=list, verbose_name='同义名称')),
-                ('data_type', models.CharField(choices=[('C', 'C 字符型'), ('N', 'N 数值型'), ('Y', 'Y 货币型'), ('D', 'D 日期型'), ('T', 'T 日期时间型'), ('L', 'L 逻辑型'), ('M', 'M 备注型'), ('G', 'G 通用型'), ('B', 'B 双精度型'), ('I', 'I 整型'), ('F', 'F 浮点型')], max_length=1, verbose_name='数据类型')),
-                ('length', models.CharField(blank=True, max_length=16, verbose_name='长度')),
-                ('format', models.CharField(blank=True, max_length=64, verbose_name='表示格式')),
-                ('value_domain', models.CharField(blank=True, max_length=200, verbose_name='值域')),
-                ('definition', models.CharField(blank=True, max_length=300, verbose_name='定义')),
-                ('is_base', models.BooleanField(default=False, verbose_name='基础标准')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('authority', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='authoritative_elements', to='orgs.department', verbose_name='权威来源部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("identifier", models.CharField(max_length=32, unique=True, verbose_name="标识符")),
+                ("name", models.CharField(max_length=64, unique=True, verbose_name="中文名称")),
+                ("synonyms", models.JSONField(blank=True, default=list, verbose_name="同义名称")),
+                (
+                    "data_type",
+                    models.CharField(
+                        choices=[
+                            ("C", "C 字符型"),
+                            ("N", "N 数值型"),
+                            ("Y", "Y 货币型"),
+                            ("D", "D 日期型"),
+                            ("T", "T 日期时间型"),
+                            ("L", "L 逻辑型"),
+                            ("M", "M 备注型"),
+                            ("G", "G 通用型"),
+                            ("B", "B 双精度型"),
+                            ("I", "I 整型"),
+                            ("F", "F 浮点型"),
+                        ],
+                        max_length=1,
+                        verbose_name="数据类型",
+                    ),
+                ),
+                ("length", models.CharField(blank=True, max_length=16, verbose_name="长度")),
+                ("format", models.CharField(blank=True, max_length=64, verbose_name="表示格式")),
+                ("value_domain", models.CharField(blank=True, max_length=200, verbose_name="值域")),
+                ("definition", models.CharField(blank=True, max_length=300, verbose_name="定义")),
+                ("is_base", models.BooleanField(default=False, verbose_name="基础标准")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authoritative_elements",
+                        to="orgs.department",
+                        verbose_name="权威来源部门",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['identifier'],
+                "ordering": ["identifier"],
             },
         ),
         migrations.CreateModel(
-            name='Resource',
+            name="Resource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='信息资源名称')),
-                ('code', models.CharField(max_length=64, unique=True, verbose_name='信息资源代码')),
-                ('catalog_class', models.CharField(choices=[('1', '基础信息资源'), ('2', '主题信息资源'), ('3', '部门信息资源')], max_length=1, verbose_name='资源分类')),
-                ('subclass', models.CharField(max_length=40, verbose_name='资源子类')),
-                ('summary', models.CharField(max_length=256, verbose_name='信息资源摘要')),
-                ('format', models.CharField(choices=[('file', '电子文件'), ('sheet', '电子表格'), ('database', '数据库'), ('image', '图形图像'), ('media', '流媒体'), ('self_describing', '自描述格式'), ('interface', '服务接口'), ('other', '其他')], max_length=20, verbose_name='资源格式')),
-                ('share_type', models.CharField(choices=[('unconditional', '无条件共享'), ('conditional', '有条件共享'), ('none', '不予共享')], max_length=16, verbose_name='共享类型')),
-                ('share_condition', models.CharField(blank=True, max_length=300, verbose_name='共享条件')),
-                ('no_share_basis', models.CharField(blank=True, max_length=300, verbose_name='不予共享依据')),
-                ('share_method', models.CharField(choices=[('api', '共享平台-接口'), ('file', '共享平台-文件'), ('database', '共享平台-数据库'), ('mail', '邮件'), ('medium', '介质')], max_length=16, verbose_name='共享方式')),
-                ('open_to_public', models.BooleanField(default=False, verbose_name='是否向社会开放')),
-                ('open_condition', models.CharField(blank=True, max_length=300, verbose_name='开放条件')),
-                ('update_cycle', models.CharField(choices=[('realtime', '实时'), ('daily', '每日'), ('weekly', '每周'), ('monthly', '每月'), ('quarterly', '每季度'), ('half_year', '半年'), ('yearly', '每年'), ('other', '其他')], max_length=16, verbose_name='更新周期')),
-                ('release_date', models.DateField(blank=True, null=True, verbose_name='发布日期')),
-                ('secrecy', models.CharField(choices=[('non_secret', '非涉密'), ('secret', '涉密')], default='non_secret', max_length=16, verbose_name='涉密属性')),
-                ('data_grade', models.CharField(choices=[('general', '一般数据'), ('important', '重要数据'), ('core', '核心数据')], default='general', max_length=16, verbose_name='数据级别')),
-                ('source_system', models.CharField(blank=True, max_length=100, verbose_name='来源信息系统')),
-                ('related_codes', models.CharField(blank=True, max_length=500, verbose_name='关联资源代码')),
-                ('state', models.CharField(choices=[('draft', '已注册（草稿）'), ('submitted', '待审核'), ('rejected', '已退回'), ('approved', '审核通过（待挂接）'), ('mounted', '已挂接（待发布）'), ('published', '已发布'), ('offline', '已下线')], default='draft', max_length=16, verbose_name='状态')),
-                ('mount_kind', models.CharField(blank=True, choices=[('', '未挂接'), ('rows', '数据表'), ('interface', '服务接口')], default='', max_length=16, verbose_name='挂接方式')),
-                ('review_note', models.CharField(blank=True, max_length=500, verbose_name='审核意见')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='修订号')),
-                ('published_version', models.PositiveIntegerField(default=0, verbose_name='发布版本')),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='resources', to='orgs.department', verbose_name='提供方')),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.jurisdiction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="信息资源名称")),
+                ("code", models.CharField(max_length=64, unique=True, verbose_name="信息资源代码")),
+                (
+                    "catalog_class",
+                    models.CharField(
+                        choices=[("1", "基础信息资源"), ("2", "主题信息资源"), ("3", "部门信息资源")],
+                        max_length=1,
+                        verbose_name="资源分类",
+                    ),
+                ),
+                ("subclass", models.CharField(max_length=40, verbose_name="资源子类")),
+                ("summary", models.CharField(max_length=256, verbose_name="信息资源摘要")),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("file", "电子文件"),
+                            ("sheet", "电子表格"),
+                            ("database", "数据库"),
+                            ("image", "图形图像"),
+                            ("media", "流媒体"),
+                            ("self_describing", "自描述格式"),
+                            ("interface", "服务接口"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="资源格式",
+                    ),
+                ),
+                (
+                    "share_type",
+                    models.CharField(
+                        choices=[
+                            ("unconditional", "无条件共享"),
+                            ("conditional", "有条件共享"),
+                            ("none", "不予共享"),
+                        ],
+                        max_length=16,
+                        verbose_name="共享类型",
+                    ),
+                ),
+                ("share_condition", models.CharField(blank=True, max_length=300, verbose_name="共享条件")),
+                ("no_share_basis", models.CharField(blank=True, max_length=300, verbose_name="不予共享依据")),
+                (
+                    "share_method",
+                    models.CharField(
+                        choices=[
+                            ("api", "共享平台-接口"),
+                            ("file", "共享平台-文件"),
+                            ("database", "共享平台-数据库"),
+                            ("mail", "邮件"),
+                            ("medium", "介质"),
+                        ],
+                        max_length=16,
+                        verbose_name="共享方式",
+                    ),
+                ),
+                ("open_to_public", models.BooleanField(default=False, verbose_name="是否向社会开放")),
+                ("open_condition", models.CharField(blank=True, max_length=300, verbose_name="开放条件")),
+                (
+                    "update_cycle",
+                    models.CharField(
+                        choices=[
+                            ("realtime", "实时"),
+                            ("daily", "每日"),
+                            ("weekly", "每周"),
+                            ("monthly", "每月"),
+                            ("quarterly", "每季度"),
+                            ("half_year", "半年"),
+                            ("yearly", "每年"),
+                            ("other", "其他"),
+                        ],
+                        max_length=16,
+                        verbose_name="更新周期",
+                    ),
+                ),
+                ("release_date", models.DateField(blank=True, null=True, verbose_name="发布日期")),
+                (
+                    "secrecy",
+                    models.CharField(
+                        choices=[("non_secret", "非涉密"), ("secret", "涉密")],
+                        default="non_secret",
+                        max_length=16,
+                        verbose_name="涉密属性",
+                    ),
+                ),
+                (
+                    "data_grade",
+                    models.CharField(
+                        choices=[("general", "一般数据"), ("important", "重要数据"), ("core", "核心数据")],
+                        default="general",
+                        max_length=16,
+                        verbose_name="数据级别",
+                    ),
+                ),
+                ("source_system", models.CharField(blank=True, max_length=100, verbose_name="来源信息系统")),
+                ("related_codes", models.CharField(blank=True, max_length=500, verbose_name="关联资源代码")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "已注册（草稿）"),
+                            ("submitted", "待审核"),
+                            ("rejected", "已退回"),
+                            ("approved", "审核通过（待挂接）"),
+                            ("mounted", "已挂接（待发布）"),
+                            ("published", "已发布"),
+                            ("offline", "已下线"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "mount_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "未挂接"), ("rows", "数据表"), ("interface", "服务接口")],
+                        default="",
+                        max_length=16,
+                        verbose_name="挂接方式",
+                    ),
+                ),
+                ("review_note", models.CharField(blank=True, max_length=500, verbose_name="审核意见")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="修订号")),
+                ("published_version", models.PositiveIntegerField(default=0, verbose_name="发布版本")),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resources",
+                        to="orgs.department",
+                        verbose_name="提供方",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.jurisdiction"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at', '-id'],
+                "ordering": ["-updated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ResourceItem',
+            name="ResourceItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('name', models.CharField(max_length=64, verbose_name='信息项名称')),
-                ('data_type', models.CharField(choices=[('C', 'C 字符型'), ('N', 'N 数值型'), ('Y', 'Y 货币型'), ('D', 'D 日期型'), ('T', 'T 日期时间型'), ('L', 'L 逻辑型'), ('M', 'M 备注型'), ('G', 'G 通用型'), ('B', 'B 双精度型'), ('I', 'I 整型'), ('F', 'F 浮点型')], max_length=1, verbose_name='数据类型')),
-                ('length', models.PositiveIntegerField(blank=True, null=True, verbose_name='数据长度')),
-                ('is_key', models.BooleanField(default=False, verbose_name='是否主键')),
-                ('is_authoritative', models.BooleanField(default=False, verbose_name='是否权威来源')),
-                ('share_type', models.CharField(blank=True, choices=[('unconditional', '无条件共享'), ('conditional', '有条件共享'), ('none', '不予共享')], max_length=16, verbose_name='共享类型')),
-                ('share_condition', models.CharField(blank=True, max_length=300, verbose_name='共享条件')),
-                ('masking', models.CharField(choices=[('none', '不脱敏'), ('id_number', '身份证号'), ('mobile', '手机号'), ('name', '姓名'), ('address', '地址'), ('bank_card', '银行卡号'), ('full', '全部遮蔽')], default='none', max_length=16, verbose_name='脱敏方式')),
-                ('element', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='items', to='catalog.dataelement', verbose_name='引用数据元')),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='catalog.resource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("name", models.CharField(max_length=64, verbose_name="信息项名称")),
+                (
+                    "data_type",
+                    models.CharField(
+                        choices=[
+                            ("C", "C 字符型"),
+                            ("N", "N 数值型"),
+                            ("Y", "Y 货币型"),
+                            ("D", "D 日期型"),
+                            ("T", "T 日期时间型"),
+                            ("L", "L 逻辑型"),
+                            ("M", "M 备注型"),
+                            ("G", "G 通用型"),
+                            ("B", "B 双精度型"),
+                            ("I", "I 整型"),
+                            ("F", "F 浮点型"),
+                        ],
+                        max_length=1,
+                        verbose_name="数据类型",
+                    ),
+                ),
+                ("length", models.PositiveIntegerField(blank=True, null=True, verbose_name="数据长度")),
+                ("is_key", models.BooleanField(default=False, verbose_name="是否主键")),
+                ("is_authoritative", models.BooleanField(default=False, verbose_name="是否权威来源")),
+                (
+                    "share_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("unconditional", "无条件共享"),
+                            ("conditional", "有条件共享"),
+                            ("none", "不予共享"),
+                        ],
+                        max_length=16,
+                        verbose_name="共享类型",
+                    ),
+                ),
+                ("share_condition", models.CharField(blank=True, max_length=300, verbose_name="共享条件")),
+                (
+                    "masking",
+                    models.CharField(
+                        choices=[
+                            ("none", "不脱敏"),
+                            ("id_number", "身份证号"),
+                            ("mobile", "手机号"),
+                            ("name", "姓名"),
+                            ("address", "地址"),
+                            ("bank_card", "银行卡号"),
+                            ("full", "全部遮蔽"),
+                        ],
+                        default="none",
+                        max_length=16,
+                        verbose_name="脱敏方式",
+                    ),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="catalog.dataelement",
+                        verbose_name="引用数据元",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="catalog.resource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['resource_id', 'position', 'id'],
+                "ordering": ["resource_id", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ResourceMount',
+            name="ResourceMount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('', '未挂接'), ('rows', '数据表'), ('interface', '服务接口')], max_length=16)),
-                ('is_current', models.BooleanField(default=True)),
-                ('file_name', models.CharField(blank=True, max_length=200)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('interface_url', models.URLField(blank=True, max_length=500)),
-                ('interface_method', models.CharField(blank=True, max_length=8)),
-                ('interface_params', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.CharField(max_length=150)),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mounts', to='catalog.resource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("", "未挂接"), ("rows", "数据表"), ("interface", "服务接口")], max_length=16
+                    ),
+                ),
+                ("is_current", models.BooleanField(default=True)),
+                ("file_name", models.CharField(blank=True, max_length=200)),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("interface_url", models.URLField(blank=True, max_length=500)),
+                ("interface_method", models.CharField(blank=True, max_length=8)),
+                ("interface_params", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("created_by", models.CharField(max_length=150)),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mounts",
+                        to="catalog.resource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ResourceVersion',
+            name="ResourceVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('snapshot', models.JSONField()),
-                ('published_at', models.DateTimeField()),
-                ('published_by', models.CharField(max_length=150)),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='catalog.resource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("snapshot", models.JSONField()),
+                ("published_at", models.DateTimeField()),
+                ("published_by", models.CharField(max_length=150)),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="catalog.resource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['resource_id', '-number'],
+                "ordering": ["resource_id", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='ElementConflict',
+            name="ElementConflict",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('open', '待处理'), ('resolved', '已处理')], default='open', max_length=16)),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='说明')),
-                ('resolution', models.CharField(blank=True, max_length=300, verbose_name='处理意见')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('claimant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.department')),
-                ('element', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conflicts', to='catalog.dataelement')),
-                ('incumbent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.department')),
-                ('winner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.department')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "待处理"), ("resolved", "已处理")], default="open", max_length=16
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="说明")),
+                ("resolution", models.CharField(blank=True, max_length=300, verbose_name="处理意见")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "claimant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.department"
+                    ),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conflicts",
+                        to="catalog.dataelement",
+                    ),
+                ),
+                (
+                    "incumbent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.department"
+                    ),
+                ),
+                (
+                    "winner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.department",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('element', 'claimant'), name='catalog_conflict_one_open')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "open")),
+                        fields=("element", "claimant"),
+                        name="catalog_conflict_one_open",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='resource',
-            index=models.Index(fields=['state', 'catalog_class'], name='catalog_res_state_ad09d0_idx'),
+            model_name="resource",
+            index=models.Index(fields=["state", "catalog_class"], name="catalog_res_state_ad09d0_idx"),
         ),
         migrations.AddIndex(
-            model_name='resource',
-            index=models.Index(fields=['jurisdiction', 'state'], name='catalog_res_jurisdi_69753f_idx'),
+            model_name="resource",
+            index=models.Index(fields=["jurisdiction", "state"], name="catalog_res_jurisdi_69753f_idx"),
         ),
         migrations.AddIndex(
-            model_name='resource',
-            index=models.Index(fields=['share_type'], name='catalog_res_share_t_024c40_idx'),
+            model_name="resource",
+            index=models.Index(fields=["share_type"], name="catalog_res_share_t_024c40_idx"),
         ),
         migrations.AddConstraint(
-            model_name='resource',
-            constraint=models.UniqueConstraint(fields=('department', 'name'), name='catalog_resource_name_per_provider'),
+            model_name="resource",
+            constraint=models.UniqueConstraint(
+                fields=("department", "name"), name="catalog_resource_name_per_provider"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resourceitem',
-            constraint=models.UniqueConstraint(fields=('resource', 'name'), name='catalog_item_name_unique'),
+            model_name="resourceitem",
+            constraint=models.UniqueConstraint(fields=("resource", "name"), name="catalog_item_name_unique"),
         ),
         migrations.AddConstraint(
-            model_name='resourceversion',
-            constraint=models.UniqueConstraint(fields=('resource', 'number'), name='catalog_version_unique'),
+            model_name="resourceversion",
+            constraint=models.UniqueConstraint(fields=("resource", "number"), name="catalog_version_unique"),
         ),
     ]

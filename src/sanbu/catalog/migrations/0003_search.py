@@ -1,5 +1,5 @@
-"""The catalog search index (see sanbu/catalog/search.py): FTS5 tables on SQLite, a tsvector table with
-a GIN index on PostgreSQL. Other databases get no table and search falls back to substring matching."""
+"""The catalog search index (see sanbu/catalog/search.py): FTS5 tables on SQLite, a table of two tsvectors
+with GIN indexes on PostgreSQL. Other databases get no table and search falls back to substring matching."""
 
 from django.db import migrations
 
@@ -9,8 +9,9 @@ SQLITE = [
     f"CREATE VIRTUAL TABLE catalog_resource_names USING fts5(name, code, tags, {TOKENIZE})",
 ]
 POSTGRESQL = [
-    "CREATE TABLE catalog_resource_search (resource_id bigint PRIMARY KEY, document tsvector NOT NULL)",
-    "CREATE INDEX catalog_resource_search_gin ON catalog_resource_search USING gin (document)",
+    "CREATE TABLE catalog_resource_search (resource_id bigint PRIMARY KEY, names tsvector NOT NULL, document tsvector NOT NULL)",
+    "CREATE INDEX catalog_resource_search_names ON catalog_resource_search USING gin (names)",
+    "CREATE INDEX catalog_resource_search_document ON catalog_resource_search USING gin (document)",
 ]
 
 

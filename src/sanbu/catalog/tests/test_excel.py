@@ -627,3 +627,174 @@ def test_export_command(dept: Any, steward_actor: Any, tmp_path: Path, capsys: A
     with pytest.raises(CommandError) as exc:
         call_command("export_catalog", "--department", "91370300MA3C000000", "-o", str(out))
     assert exc.value.returncode == 2
+
+
+# --- the streaming reader -------------------------------------------------------------------------
+
+
+def _raw_xlsx(
+    sheet_xml: str, *, shared: str = "", styles: str = "", workbook_pr: str = "", prefix: str = ""
+) -> bytes:
+    """A minimal package written by hand, as other spreadsheet programs write them."""
+    import zipfile
+
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    x = f"{prefix}:" if prefix else ""
+    xmlns = f'xmlns:{prefix}="{ns}"' if prefix else f'xmlns="{ns}"'
+    parts = {
+        "_rels/.rels": f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<{x}workbook {xmlns} xmlns:r="{rel}">{workbook_pr}<{x}sheets>'
+        f'<{x}sheet name="资源" sheetId="1" r:id="rId1"/></{x}sheets></{x}workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{pkg}">'
+        f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="/xl/worksheets/s1.xml"/>'
+        f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+        f'<Relationship Id="rId3" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
+        "xl/worksheets/s1.xml": f"<{x}worksheet {xmlns}><{x}sheetData>{sheet_xml}</{x}sheetData></{x}worksheet>",
+        "xl/sharedStrings.xml": f"<{x}sst {xmlns}>{shared}</{x}sst>",
+        "xl/styles.xml": f"<{x}styleSheet {xmlns}>{styles}</{x}styleSheet>",
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in parts.items():
+            z.writestr(name, text)
+    return out.getvalue()
+
+
+STYLES = (
+    '<numFmts count="1"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/>'
+    '</numFmts><cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="176"/><xf numFmtId="31"/>'
+    '<xf numFmtId="2"/></cellXfs>'
+)
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_reader_handles_what_excel_and_wps_write(prefix: str) -> None:
+    from sanbu.catalog.xlsxread import XlsxReader
+
+    x = f"{prefix}:" if prefix else ""
+    shared = (
+        f"<{x}si><{x}t>有条件共享</{x}t></{x}si>"
+        f"<{x}si><{x}r><{x}t>常住</{x}t></{x}r><{x}r><{x}t>人口</{x}t></{x}r><{x}rPh><{x}t>ジン</{x}t></{x}rPh></{x}si>"
+    )
+    sheet = (
+        f'<{x}row r="1"><{x}c r="A1" t="s"><{x}v>0</{x}v></{x}c><{x}c r="C1" t="s"><{x}v>1</{x}v></{x}c></{x}row>'
+        f'<{x}row r="4"><{x}c t="b"><{x}v>1</{x}v></{x}c><{x}c s="1"><{x}v>45352</{x}v></{x}c>'
+        f'<{x}c s="2"><{x}v>45352</{x}v></{x}c><{x}c s="3"><{x}v>45352</{x}v></{x}c>'
+        f'<{x}c s="4"><{x}v>18</{x}v></{x}c><{x}c><{x}v>2.5</{x}v></{x}c>'
+        f'<{x}c t="str"><{x}f>A1</{x}f><{x}v>公式</{x}v></{x}c><{x}c t="inlineStr"><{x}is><{x}t>行内</{x}t></{x}is></{x}c>'
+        f'<{x}c r="AA4" t="s"><{x}v>0</{x}v></{x}c></{x}row>'
+    )
+    data = _raw_xlsx(sheet, shared=shared, styles=STYLES.replace("<", f"<{x}").replace(f"<{x}/", f"</{x}"),
+                     prefix=prefix)  # fmt: skip
+    with XlsxReader(io.BytesIO(data)) as book:
+        assert book.sheetnames == ["资源"]
+        rows = list(book.iter_rows("资源", 9))
+    day = datetime(2024, 3, 1)
+    assert rows == [
+        (1, ("有条件共享", None, "常住人口", None, None, None, None, None, None)),
+        (4, (True, day, day, day, 18, 2.5, "公式", "行内", None)),
+    ]
+
+
+def test_reader_1904_dates() -> None:
+    from sanbu.catalog.xlsxread import XlsxReader
+
+    data = _raw_xlsx('<row r="1"><c r="A1" s="1"><v>43890</v></c></row>', styles=STYLES,
+                     workbook_pr='<workbookPr date1904="1"/>')  # fmt: skip
+    with XlsxReader(io.BytesIO(data)) as book:
+        assert list(book.iter_rows("资源", 1)) == [(1, (datetime(2024, 3, 1),))]
+
+
+def test_reader_agrees_with_openpyxl() -> None:
+    from sanbu.catalog.xlsxread import XlsxReader
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "资源"
+    ws.append(["文本", 1, 2.25, True, False, None, "  空格  ", "=1+1"])
+    ws.append([datetime(2024, 3, 1), date(2023, 12, 31), -5, 10**12, "是", "C 字符型"])
+    ws["B3"] = date(2020, 2, 29)
+    ws["B3"].number_format = "yyyy-mm-dd"
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    book_ = openpyxl.load_workbook(out, read_only=True, data_only=True)
+    expected = list(book_.active.iter_rows(max_col=8, values_only=True))
+    with XlsxReader(out) as book:
+        assert [values for _, values in book.iter_rows("资源", 8)] == expected
+
+
+# --- more import paths ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_import_from_an_upload(dept: Any, steward_actor: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("目录.xlsx", two_resources(dept).getvalue())
+    report = catalog_import(actor=steward_actor, file=upload)
+    assert report.ok and report.created == 2
+
+
+@pytest.mark.django_db
+def test_same_name_for_two_providers_needs_the_code_in_item_rows(
+    dept: Any, other_dept: Any, authority_actor: Any
+) -> None:
+    code = f"300000{dept.jurisdiction_id}/000500"
+    rows = [
+        resource_row(dept, "行政许可信息", **{"信息资源代码": code}),
+        resource_row(other_dept, "行政许可信息"),
+    ]
+    report = catalog_import(
+        actor=authority_actor, file=workbook(rows, [item_row("行政许可信息", "许可证编号")])
+    )
+    assert [e.code for e in report.errors] == ["import.item.ambiguous"]
+    assert "信息资源代码" in report.errors[0].message
+    report = catalog_import(actor=authority_actor, file=workbook(rows, [item_row(code, "许可证编号")]))
+    assert report.ok and report.created == 2, report.lines()
+    assert [i.name for i in Resource.objects.get(code=code).items.all()] == ["许可证编号"]
+
+
+@pytest.mark.django_db
+def test_inactive_provider(dept: Any, authority_actor: Any) -> None:
+    dept.is_active = False
+    dept.save()
+    report = catalog_import(actor=authority_actor, file=workbook([resource_row(dept, "甲")]))
+    assert [e.code for e in report.errors] == ["import.provider.inactive"]
+
+
+def test_commands_exit_codes_in_a_real_process(tmp_path: Path) -> None:
+    """The console script itself: errors → exit 1 with ``<sheet>!<row>`` lines; unknown user or USCC → 2."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATASTORE_URL")}
+    env.update(SANBU_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="sanbu.config.settings.test",
+               DJANGO_SUPERUSER_PASSWORD="bench-pass-1234")  # fmt: skip
+
+    def sanbu(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "sanbu.manage", *args]
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    assert sanbu("migrate", "-v0").returncode == 0
+    assert (
+        sanbu("createsuperuser", "--noinput", "--username", "boss", "--email", "b@example.cn").returncode == 0
+    )
+    csv = tmp_path / "catalog.csv"
+    csv.write_text("信息资源名称,资源分类\n", encoding="utf-8")
+    bad = sanbu("import_catalog", str(csv), "--as", "boss")
+    assert bad.returncode == 1
+    assert bad.stdout.splitlines() == [
+        "文件!1 文件不是 Excel 工作簿（.xlsx）：请下载平台提供的目录模板，填写后按 .xlsx 格式保存再导入。"
+    ]
+    assert sanbu("import_catalog", str(csv), "--as", "nobody").returncode == 2
+    assert (
+        sanbu(
+            "export_catalog", "--department", "91370300MA3C000000", "-o", str(tmp_path / "o.xlsx")
+        ).returncode
+        == 2
+    )

@@ -22,7 +22,9 @@ from sanbu.core.testing import actor_of, make_department, make_user
 pytestmark = pytest.mark.django_db
 
 
-def _input(name: str, *, summary: str = "", items: tuple[str, ...] = ("记录编号",), **kw: Any) -> ResourceInput:
+def _input(
+    name: str, *, summary: str = "", items: tuple[str, ...] = ("记录编号",), **kw: Any
+) -> ResourceInput:
     return ResourceInput(
         name=name, catalog_class=kw.pop("catalog_class", "3"), subclass="业务数据",
         summary=summary or f"{name}，按日更新。", format="database",
@@ -79,7 +81,7 @@ def test_parse_query_shapes() -> None:
     long = parse_query("常住人口基本信息")
     assert len(long.terms) > 1 and "".join("".join(t.tokens) for t in long.terms) == "常住人口基本信息"
     assert [c.tokens for c in long.chunks] == [tuple("常住人口基本信息")]
-    assert not parse_query("🙂 * \" AND")
+    assert not parse_query('🙂 * " AND')
     assert parse_query("gdp").terms[0].prefix
     assert len(parse_query(" ".join("一二三四五六七八九十甲乙丙丁戊己庚辛壬癸")).terms) == search.MAX_TERMS
 
@@ -91,7 +93,17 @@ def test_parse_query_shapes() -> None:
 def test_word_inside_unspaced_title(steward_actor: Actor) -> None:
     register(steward_actor, "常住人口基本信息", summary="全市常住人员的登记情况。")
     register(steward_actor, "法人单位登记信息", summary="企业及其他组织的登记情况。")
-    for q in ["人口", "口", "住人", "基本信息", "常住人口基本信息", "人口基本", "口基", "常住人口", "常住 信息"]:
+    for q in [
+        "人口",
+        "口",
+        "住人",
+        "基本信息",
+        "常住人口基本信息",
+        "人口基本",
+        "口基",
+        "常住人口",
+        "常住 信息",
+    ]:
         assert found(q) == ["常住人口基本信息"], q
     assert found("人口信息") == ["常住人口基本信息"]  # jieba words, each inside the title
     assert found("法人") == ["法人单位登记信息"]
@@ -130,7 +142,10 @@ def test_codes_and_latin_words(steward_actor: Actor) -> None:
 
 def test_name_matches_rank_above_other_columns(steward_actor: Actor) -> None:
     in_summary = register(
-        steward_actor, "民政业务明细", summary="婚姻登记的业务明细。" * 8, items=("婚姻登记机关", "婚姻登记日期")
+        steward_actor,
+        "民政业务明细",
+        summary="婚姻登记的业务明细。" * 8,
+        items=("婚姻登记机关", "婚姻登记日期"),
     )
     in_name = register(steward_actor, "婚姻登记信息资源目录总表", summary="按日更新的业务数据。")
     in_items = register(steward_actor, "民政综合台账", items=("婚姻登记类型",))
@@ -146,7 +161,9 @@ def test_whole_phrase_ranks_above_scattered_words(steward_actor: Actor) -> None:
     assert found("常住人口基本信息")[0] == "常住人口基本信息"
 
 
-def test_large_result_sets_rank_by_tier_then_newest(steward_actor: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_result_sets_rank_by_tier_then_newest(
+    steward_actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(search, "RANK_LIMIT", 2)
     monkeypatch.setattr(search, "COUNT_CAP", 100)
     starts = register(steward_actor, "人口统计年报")
@@ -276,7 +293,16 @@ def test_odd_input_returns_normally(steward_actor: Actor, q: str) -> None:
 @pytest.mark.usefixtures("both_paths")
 def test_odd_input_still_finds(steward_actor: Actor) -> None:
     register(steward_actor, "常住人口基本信息")
-    for q in ['"人口"', "人口*", "人口 AND 基本", "(人口)", "人口🙂", "\u200b人口", "＂人口＂", "ＡＮＤ 人口"]:
+    for q in [
+        '"人口"',
+        "人口*",
+        "人口 AND 基本",
+        "(人口)",
+        "人口🙂",
+        "\u200b人口",
+        "＂人口＂",
+        "ＡＮＤ 人口",
+    ]:
         assert found(q) == ["常住人口基本信息"], q
 
 

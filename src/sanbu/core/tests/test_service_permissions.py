@@ -1,0 +1,129 @@
+"""Every service checks permission itself (DESIGN idiom 1), not only the endpoint in front of it.
+
+Each public service function that takes an ``actor`` is called by an actor with a department but no
+role, on objects that exist; it must refuse (NotFound or PermissionDenied) and write nothing. A new
+service without an entry in CALLS fails ``test_every_service_has_a_call``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import io
+import pkgutil
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import sanbu
+from sanbu.catalog import services as catalog_services
+from sanbu.catalog.inputs import ItemInput, ResourceInput
+from sanbu.catalog.models import DataElement, Resource
+from sanbu.core.actor import SYSTEM
+from sanbu.core.errors import NotFound, PermissionDenied
+from sanbu.core.identifiers import make_uscc
+from sanbu.core.models import ChangeRecord
+from sanbu.core.testing import actor_of, make_department, make_user
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+# Functions that take an actor but are only called by services after those have checked permission.
+INTERNAL = {"sanbu.catalog.services.claim_authority"}
+
+
+def _resource_input(name: str) -> ResourceInput:
+    return ResourceInput(
+        name=name, catalog_class="3", subclass="业务数据", summary="摘要", format="database",
+        share_type="unconditional", share_method="api", update_cycle="daily",
+        items=[ItemInput(name="姓名", data_type="C", length=50, element="姓名")],
+    )  # fmt: skip
+
+
+def _workbook(dept: Any) -> io.BytesIO:
+    from sanbu.core.tests.test_permissions import workbook_bytes
+
+    return io.BytesIO(workbook_bytes(dept))
+
+
+Ctx = dict[str, Any]
+CALLS: dict[str, Callable[[Ctx], dict[str, Any]]] = {
+    "sanbu.orgs.services.department_create": lambda c: {
+        "name": "新部门", "uscc": make_uscc("11", "370300", "88000001"), "jurisdiction": "370300"},
+    "sanbu.orgs.services.user_create": lambda c: {
+        "username": "newuser", "password": "x" * 12, "department": c["dept"], "roles": [("steward", c["dept"].pk)]},
+    "sanbu.catalog.services.resource_register": lambda c: {"data": _resource_input("无权注册")},
+    "sanbu.catalog.services.resource_update": lambda c: {
+        "resource_id": c["resource"].pk, "expected_version": None, "data": _resource_input("无权修改")},
+    "sanbu.catalog.services.resource_submit": lambda c: {"resource_id": c["resource"].pk, "expected_version": None},
+    "sanbu.catalog.services.resource_review": lambda c: {
+        "resource_id": c["resource"].pk, "expected_version": None, "approve": True},
+    "sanbu.catalog.services.resource_mount_interface": lambda c: {
+        "resource_id": c["resource"].pk, "expected_version": None, "url": "https://example.gov.cn/api"},
+    "sanbu.catalog.services.resource_mount_rows": lambda c: {
+        "resource_id": c["resource"].pk, "expected_version": None, "file": io.BytesIO(b"x"), "filename": "a.csv"},
+    "sanbu.catalog.services.resource_publish": lambda c: {"resource_id": c["resource"].pk, "expected_version": None},
+    "sanbu.catalog.services.resource_offline": lambda c: {
+        "resource_id": c["resource"].pk, "expected_version": None, "reason": "x"},
+    "sanbu.catalog.services.element_claim": lambda c: {"element_id": c["element"].pk},
+    "sanbu.catalog.services.conflict_resolve": lambda c: {
+        "conflict_id": c["conflict"].pk, "winner_department_id": c["dept"].pk, "note": "x"},
+    "sanbu.catalog.services.item_link_element": lambda c: {"item_id": c["item"].pk, "element_id": c["element"].pk},
+    "sanbu.catalog.services.element_save": lambda c: {"identifier": "DE99999", "name": "无权数据元", "data_type": "C"},
+    "sanbu.catalog.excel.catalog_import": lambda c: {"file": _workbook(c["dept"])},
+}  # fmt: skip
+
+
+def _service_functions() -> dict[str, Callable[..., Any]]:
+    found: dict[str, Callable[..., Any]] = {}
+    for mod in pkgutil.walk_packages(sanbu.__path__, "sanbu."):
+        if not (mod.name.endswith(".services") or mod.name in {"sanbu.catalog.excel"}):
+            continue
+        module = importlib.import_module(mod.name)
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or fn.__module__ != module.__name__:
+                continue
+            params = inspect.signature(fn).parameters
+            if "actor" in params and params["actor"].kind is inspect.Parameter.KEYWORD_ONLY:
+                found[f"{mod.name}.{name}"] = fn
+    return found
+
+
+def test_every_service_has_a_call() -> None:
+    services = set(_service_functions()) - INTERNAL
+    assert services - set(CALLS) == set(), f"services without a permission call: {sorted(services - set(CALLS))}"
+
+
+@pytest.fixture
+def ctx(db: Any) -> Ctx:
+    dept = make_department("淄博市公安局")
+    other = make_department("淄博市民政局")
+    steward = actor_of(make_user("svc_steward", department=dept, roles=("steward",)))
+    resource = catalog_services.resource_register(actor=steward, data=_resource_input("已有资源"))
+    catalog_services.resource_submit(actor=steward, resource_id=resource.pk, expected_version=None)
+    element = DataElement.objects.get(name="市场主体名称")
+    catalog_services.claim_authority(actor=SYSTEM, department=dept, element=element)
+    conflict = catalog_services.claim_authority(actor=SYSTEM, department=other, element=element)
+    return {
+        "dept": dept,
+        "resource": Resource.objects.get(pk=resource.pk),
+        "element": element,
+        "conflict": conflict,
+        "item": resource.items.get(),
+        "nobody": actor_of(make_user("svc_nobody", department=dept)),
+    }
+
+
+@pytest.mark.parametrize("qualname", sorted(CALLS))
+def test_service_refuses_an_actor_without_role(qualname: str, ctx: Ctx) -> None:
+    module_name, _, func_name = qualname.rpartition(".")
+    fn = getattr(importlib.import_module(module_name), func_name)
+    before = ChangeRecord.objects.count()
+    kwargs = CALLS[qualname](ctx)
+    with pytest.raises((NotFound, PermissionDenied)):
+        result = fn(actor=ctx["nobody"], **kwargs)
+        # an import answers with a report instead of raising: its rows are refused
+        errors = getattr(result, "errors", None)
+        if errors and all(e.code.endswith("forbidden") for e in errors):
+            raise PermissionDenied("import.refused", "; ".join(e.line() for e in errors))
+    assert ChangeRecord.objects.count() == before
