@@ -59,8 +59,8 @@ bench: install
 
 # Static files are collected to $(VAR_DIR)/static and served by granian itself (no extra package).
 define GRANIAN
-$(BIN)/granian --interface wsgi sanbu.config.wsgi:application --host $(HOST) --port $(PORT) \
-	--workers $(WORKERS) --static-path-route /static --static-path-mount $(VAR_DIR)/static
+$(BIN)/granian --interface wsgi --no-ws sanbu.config.wsgi:application --host $(HOST) --port $(PORT) \
+	--workers $(WORKERS) --workers-kill-timeout 10 --static-path-route /static --static-path-mount $(VAR_DIR)/static
 endef
 
 serve: install

@@ -83,7 +83,9 @@ def departments(counties: list[tuple[str, str]]) -> list[DeptSpec]:
     return out
 
 
-def resources(n: int, depts: list[DeptSpec], county_names: dict[str, str], seed: int = 2026) -> Iterator[ResourceSpec]:
+def resources(
+    n: int, depts: list[DeptSpec], county_names: dict[str, str], seed: int = 2026
+) -> Iterator[ResourceSpec]:
     """``n`` resources spread over the departments, names unique within each department."""
     rng = random.Random(seed)
     from sanbu.catalog.codes import BASE_SUBCLASSES, THEME_SUBCLASSES

@@ -11,6 +11,7 @@ peak memory is not inflated by the 100k resources generated here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -100,12 +101,18 @@ def generate(n: int, seed: int) -> Catalog:
         with connection.cursor() as cur:
             cur.execute("PRAGMA synchronous = OFF")
     county_rows = list(
-        Jurisdiction.objects.filter(code__startswith="3703", level=3).exclude(name="市辖区").values_list("code", "name")
+        Jurisdiction.objects.filter(code__startswith="3703", level=3)
+        .exclude(name="市辖区")
+        .values_list("code", "name")
     )
     county_names = dict(county_rows)
     specs = catalog_data.departments(county_rows)
     depts = Department.objects.bulk_create(
-        Department(name=s.name, uscc=make_uscc("11", s.jurisdiction, f"{80000000 + i:08d}"), jurisdiction_id=s.jurisdiction)
+        Department(
+            name=s.name,
+            uscc=make_uscc("11", s.jurisdiction, f"{80000000 + i:08d}"),
+            jurisdiction_id=s.jurisdiction,
+        )
         for i, s in enumerate(specs)
     )
     states = [s for s, w in STATES for _ in range(w)]
@@ -191,15 +198,22 @@ def make_queries(cat: Catalog, count: int, seed: int) -> list[Query]:
                 start = rng.randrange(len(name) - length + 1)
                 return name[start : start + length]
 
+    def word() -> str:
+        subject, aspect = rng.choice(catalog_data.SUBJECTS), rng.choice(catalog_data.ASPECTS)
+        choices = (
+            subject,
+            aspect,
+            f"{subject} {aspect}",
+            rng.choice(cat.items),
+            rng.choice(cat.department_names)[-5:],
+        )
+        return rng.choice(choices)
+
     makers: list[tuple[str, int, Any]] = [
         ("1_char", 15, lambda: substring(1)),
         ("2_chars", 20, lambda: substring(2)),
         ("3_4_chars", 20, lambda: substring(rng.choice((3, 4)))),
-        ("words", 15, lambda: rng.choice((
-            rng.choice(catalog_data.SUBJECTS), rng.choice(catalog_data.ASPECTS),
-            f"{rng.choice(catalog_data.SUBJECTS)} {rng.choice(catalog_data.ASPECTS)}",
-            rng.choice(cat.items), rng.choice(cat.department_names)[-5:],
-        ))),  # fmt: skip
+        ("words", 15, word),
         ("long", 10, lambda: rng.choice(cat.names)),
         ("codes", 10, lambda: rng.choice((rng.choice(cat.codes), rng.choice(cat.codes).split("/")[0]))),
         ("no_match", 5, lambda: rng.choice(("区块链", "元宇宙平台", "火星基地", "zzqx", "人口火星"))),
@@ -285,9 +299,7 @@ def run_search(cat: Catalog, queries: int, seed: int) -> dict[str, Any]:
         "generate_s": cat.generate_s,
         "index_s": cat.index_s,
         "index_resources_per_s": round(len(cat.resource_ids) / cat.index_s) if cat.index_s else None,
-        "slowest": [
-            {k: (round(v, 2) if k == "ms" else v) for k, v in r.items()} for r in slowest
-        ],
+        "slowest": [{k: (round(v, 2) if k == "ms" else v) for k, v in r.items()} for r in slowest],
     }
 
 
@@ -345,10 +357,8 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     mem_gb = None
-    try:
+    with contextlib.suppress(ValueError, OSError, AttributeError):
         mem_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError, AttributeError):
-        pass
     return {
         "cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem_gb, "os": platform.platform(),
         "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
@@ -365,7 +375,8 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--keep", type=Path, help="generate into this directory and keep it (for profiling)")
     parser.add_argument(
-        "--database-url", help="run the search part on this PostgreSQL database instead (ALL ITS TABLES ARE DROPPED)"
+        "--database-url",
+        help="run the search part on this PostgreSQL database instead (ALL ITS TABLES ARE DROPPED)",
     )
     args = parser.parse_args()
 

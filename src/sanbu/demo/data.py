@@ -464,7 +464,7 @@ def _parse_item(token: str, elements: dict[str, DataElement]) -> ItemSpec:
                          is_authoritative=is_auth, masking=ELEMENT_MASKING.get(name, Masking.NONE))  # fmt: skip
     else:
         masking = Masking.NONE
-        if "身份" in name or name == "身份证号":
+        if "身份" in name:
             masking = Masking.ID_NUMBER
         elif name.endswith("电话"):
             masking = Masking.MOBILE

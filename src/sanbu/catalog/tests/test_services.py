@@ -331,7 +331,7 @@ def test_duplicate_collection_and_link_suggestions(steward_actor: Any, other_dep
     )
 
 
-@pytest.mark.django_db(databases="__all__", transaction=True)
+@pytest.mark.django_db(databases="__all__", transaction=True, serialized_rollback=True)
 def test_two_reviewers_at_once_one_success_one_conflict() -> None:
     dept = make_department("并发测试部门")
     steward = actor_of(make_user("cc_steward", department=dept, roles=("steward",)))

@@ -90,7 +90,7 @@ def test_rewritten_hash_breaks_the_next_link(chain: list[ChangeRecord]) -> None:
     assert "#3" in message and "前序哈希" in message
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_record_outside_a_transaction_is_refused() -> None:
     assert not connection.in_atomic_block
     with pytest.raises(RuntimeError):
