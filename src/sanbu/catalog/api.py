@@ -81,6 +81,7 @@ def list_resources(request: HttpRequest, query: Query[CatalogSearchQuery]) -> Ca
     )
     return CatalogResourcePage(
         total=page.total,
+        total_capped=page.capped,
         limit=limit,
         offset=offset,
         results=[CatalogResourceSummary.of(r) for r in page.results],

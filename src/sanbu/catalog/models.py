@@ -237,6 +237,7 @@ class Resource(models.Model):
             models.Index(fields=["state", "catalog_class"]),
             models.Index(fields=["jurisdiction", "state"]),
             models.Index(fields=["share_type"]),
+            models.Index(fields=["updated_at", "id"], name="catalog_resource_recent"),
         ]
 
     def __str__(self) -> str:

@@ -181,6 +181,7 @@ class CatalogStepOut(Schema):
 
 class CatalogResourcePage(Schema):
     total: int
+    total_capped: bool = Field(False, description="为真时表示匹配超过 total 条，计数已在此截止")
     limit: int
     offset: int
     results: list[CatalogResourceSummary]

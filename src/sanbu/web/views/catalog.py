@@ -84,6 +84,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "results": result.results,
         "pager": pager,
+        "capped": result.capped,
         "any_filter": bool(q or filters != ResourceFilters()),
     }
     if is_htmx(request):
