@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
+    "ninja",
     "sanbu.core",
     "sanbu.orgs",
     "sanbu.catalog",
