@@ -1,21 +1,8 @@
-from typing import Any
-
 from django.contrib import admin
 
+from sanbu.core.admin import ReadOnlyAdmin
+
 from .models import DataElement, ElementConflict, Resource, ResourceVersion
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Catalog rows change only through services (audit chain); the admin is for looking."""
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Resource)

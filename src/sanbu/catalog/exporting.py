@@ -23,6 +23,7 @@ from sanbu.core.errors import NotFound
 from sanbu.orgs.models import Department
 
 from .elements import ElementIndex
+from .importing import ITEM_TUPLE_FIELDS
 from .models import Resource, ResourceItem
 from .sheet import (
     ITEM_COLUMNS,
@@ -114,18 +115,7 @@ def _cell_value(col: Column, values: dict[str, Any], dept: Department | None = N
 
 
 def _items(resource_ids: list[int]) -> Iterator[dict[str, Any]]:
-    fields = [
-        "resource_id",
-        "name",
-        "element_id",
-        "data_type",
-        "length",
-        "is_key",
-        "is_authoritative",
-        "share_type",
-        "share_condition",
-        "masking",
-    ]
+    fields = ["resource_id", *ITEM_TUPLE_FIELDS]
     for start in range(0, len(resource_ids), 500):
         chunk = resource_ids[start : start + 500]
         qs = (

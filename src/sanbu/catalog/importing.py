@@ -605,17 +605,7 @@ class _Step:
     resource_id: int | None = None
 
 
-ITEM_TUPLE_FIELDS = [
-    "name",
-    "element_id",
-    "data_type",
-    "length",
-    "is_key",
-    "is_authoritative",
-    "share_type",
-    "share_condition",
-    "masking",
-]
+ITEM_TUPLE_FIELDS = ["name", "element_id", *services.ITEM_FIELDS[1:]]
 
 
 def _input_values(data: ResourceInput) -> dict[str, Any]:

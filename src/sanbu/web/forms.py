@@ -24,6 +24,7 @@ from sanbu.catalog.models import (
     ShareType,
     UpdateCycle,
 )
+from sanbu.catalog.services import ITEM_FIELDS
 from sanbu.core.errors import FieldError
 
 
@@ -175,18 +176,8 @@ ItemFormSet = forms.formset_factory(ItemForm, extra=0, can_delete=True)
 
 
 def initial_items(resource: Resource) -> list[dict[str, Any]]:
-    fields = [
-        "name",
-        "data_type",
-        "length",
-        "is_key",
-        "is_authoritative",
-        "share_type",
-        "share_condition",
-        "masking",
-    ]
     return [
-        {**{f: getattr(i, f) for f in fields}, "element": i.element.name if i.element else ""}
+        {**{f: getattr(i, f) for f in ITEM_FIELDS}, "element": i.element.name if i.element else ""}
         for i in resource.items.select_related("element").order_by("position", "id")
     ]
 
