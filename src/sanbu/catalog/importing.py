@@ -931,16 +931,28 @@ def _apply(
             for s in updates
         ),
     )  # fmt: skip
+    # Items keep their ids across updates (matched by name), so what refers to an item stays valid.
+    existing_items: dict[tuple[int, str], int] = {}
     for chunk in _chunks([s.resource_id for s in updates]):
-        ResourceItem.objects.filter(resource_id__in=chunk).delete()
+        rows = ResourceItem.objects.filter(resource_id__in=chunk).values_list("id", "resource_id", "name")
+        existing_items.update(((rid, name), pk) for pk, rid, name in rows)
+    item_updates: list[tuple[Any, ...]] = []
+    item_inserts: list[tuple[Any, ...]] = [
+        (s.resource_id, pos, *t) for s in creates for pos, t in enumerate(s.new_items, start=1)
+    ]
+    for s in updates:
+        for pos, t in enumerate(s.new_items, start=1):
+            pk = existing_items.pop((s.resource_id, t[0]), None)  # type: ignore[arg-type]
+            if pk is None:
+                item_inserts.append((s.resource_id, pos, *t))
+            else:
+                item_updates.append((pk, pos, *t))
+    for chunk in _chunks(list(existing_items.values())):
+        ResourceItem.objects.filter(pk__in=chunk).delete()
+    _update(ResourceItem, ["position", *ITEM_TUPLE_FIELDS], item_updates)
     if progress:
         progress(total, total, "write")
-
-    _insert(
-        ResourceItem,
-        ITEM_COLUMNS_WRITTEN,
-        ((s.resource_id, pos, *t) for s in creates + updates for pos, t in enumerate(s.new_items, start=1)),
-    )
+    _insert(ResourceItem, ITEM_COLUMNS_WRITTEN, item_inserts)
 
     identifiers = {e.pk: e.identifier for e in index.elements}
     changes: list[audit.Change] = []

@@ -149,8 +149,9 @@ def resolve_items(
 
 
 def write_items(resource: Resource, items: list[ItemInput], elements: list[DataElement | None]) -> None:
-    resource.items.all().delete()
-    ResourceItem.objects.bulk_create(
+    """Make the resource's items these, matched by name so unchanged items keep their ids."""
+    existing = {i.name: i for i in resource.items.all()}
+    wanted = [
         ResourceItem(
             resource=resource,
             position=pos,
@@ -165,7 +166,14 @@ def write_items(resource: Resource, items: list[ItemInput], elements: list[DataE
             masking=i.masking,
         )
         for pos, (i, el) in enumerate(zip(items, elements, strict=True), start=1)
-    )
+    ]
+    names = {w.name for w in wanted}
+    resource.items.exclude(name__in=names).delete()
+    for w in wanted:
+        if w.name in existing:
+            w.pk = existing[w.name].pk
+    ResourceItem.objects.bulk_update([w for w in wanted if w.pk], ["position", "element", *ITEM_FIELDS[1:]])
+    ResourceItem.objects.bulk_create([w for w in wanted if not w.pk])
 
 
 def claim_authority(*, actor: Actor, department: Department, element: DataElement) -> ElementConflict | None:

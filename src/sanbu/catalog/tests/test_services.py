@@ -387,3 +387,40 @@ def test_real_example_code_parses() -> None:
         and parsed.item == "07"
         and parsed.category == "021"
     )
+
+
+def test_items_keep_their_ids_across_edits_and_imports(steward_actor: Any, steward: Any) -> None:
+    """Grants and links refer to items: an edit or a re-import must not renumber unchanged items."""
+    import openpyxl
+
+    from sanbu.catalog.excel import catalog_export, catalog_import
+
+    r = services.resource_register(actor=steward_actor, data=person_resource())
+    ids = dict(r.items.values_list("name", "id"))
+    changed = person_resource(summary="新的摘要")
+    changed.items = [
+        *changed.items[:2],
+        ItemInput(name="民族", data_type="C", element="民族"),
+        changed.items[2],
+    ]
+    services.resource_update(actor=steward_actor, resource_id=r.pk, expected_version=None, data=changed)
+    after = dict(r.items.values_list("name", "id"))
+    assert {n: after[n] for n in ("公民身份号码", "姓名", "出生日期")} == {
+        n: ids[n] for n in ("公民身份号码", "姓名", "出生日期")
+    }
+    assert (
+        "人数" not in after and list(r.items.order_by("position").values_list("name", flat=True))[2] == "民族"
+    )
+
+    out = io.BytesIO()
+    catalog_export(actor=steward_actor, department_id=r.department_id, stream=out)
+    out.seek(0)
+    wb = openpyxl.load_workbook(out)
+    wb["资源"]["G2"] = "导入修改后的摘要"
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    report = catalog_import(actor=steward_actor, file=buf)
+    assert report.errors == [] and report.updated == 1
+    assert dict(r.items.values_list("name", "id")) == after
+    assert Resource.objects.get(pk=r.pk).summary == "导入修改后的摘要"
