@@ -21,7 +21,7 @@ help:
 	@echo "make demo     install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test     ruff, mypy and pytest (browser tests included)"
 	@echo "make bench    catalog search and import benchmark -> bench/results/catalog.json"
-	@echo "make serve    serve with granian (WSGI, $(WORKERS) workers) under the current settings"
+	@echo "make serve    serve with granian (WSGI, $(WORKERS) workers); production settings unless DJANGO_SETTINGS_MODULE is set"
 	@echo "make lint     ruff and mypy only"
 	@echo "make install  create .venv and install the package with its dev extras"
 	@echo "make clean    remove .venv, caches and collected static files (not the databases)"
@@ -63,6 +63,7 @@ $(BIN)/granian --interface wsgi --no-ws sanbu.config.wsgi:application --host $(H
 	--workers $(WORKERS) --workers-kill-timeout 10 --static-path-route /static --static-path-mount $(VAR_DIR)/static
 endef
 
+serve: export DJANGO_SETTINGS_MODULE ?= sanbu.config.settings.prod
 serve: install
 	$(SANBU) collectstatic --noinput -v 0
 	$(GRANIAN)

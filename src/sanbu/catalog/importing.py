@@ -112,6 +112,7 @@ MESSAGES = {
     ),
     "import.provider.inactive": "“{dept}”已停用，不能再为其导入目录：请核对提供方代码。",
     "import.conflict": "导入时目录被他人同时修改（同名资源或相同代码已存在），未导入任何内容：请稍后重新导入。",
+    "import.changed": "导入期间资源“{name}”等 {count} 个资源被他人修改或提交审核，未导入任何内容：请重新导出或刷新后再导入。",
     "import.code.taken": "信息资源代码 {code} 已被其他部门的资源使用：请核对代码，新资源请留空由平台生成。",
     "import.code.immutable": (
         "本部门已有资源“{name}”，其代码为 {code}；代码登记后不可更改：请填写原代码或留空。"
@@ -594,6 +595,14 @@ class _Existing:
         return int(self.values["id"])
 
 
+class _Stale(Exception):
+    """Resources changed between planning and writing; the transaction is rolled back."""
+
+    def __init__(self, name: str, count: int) -> None:
+        super().__init__(name)
+        self.name, self.count = name, count
+
+
 @dataclass(slots=True)
 class _Step:
     res: ResourceRow
@@ -606,6 +615,12 @@ class _Step:
 
 
 ITEM_TUPLE_FIELDS = ["name", "element_id", *services.ITEM_FIELDS[1:]]
+_SHAPE = [ITEM_TUPLE_FIELDS.index(f) for f in ("name", "data_type", "length")]
+
+
+def _shape(items: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Names, types and lengths: what mounted rows were validated against."""
+    return [tuple(t[i] for i in _SHAPE) for t in items]
 
 
 def _input_values(data: ResourceInput) -> dict[str, Any]:
@@ -922,6 +937,17 @@ def _apply(
     if progress:
         progress(len(creates), total, "write")
 
+    # Lock what is about to be updated and compare revisions (a submit or edit since planning wins).
+    locked: dict[int, int] = {}
+    for chunk in _chunks([s.resource_id for s in updates]):
+        locked.update(Resource.objects.select_for_update().filter(pk__in=chunk).values_list("id", "version"))
+    stale = [
+        s
+        for s in updates
+        if s.existing is None or locked.get(s.resource_id or 0) != s.existing.values["version"]
+    ]
+    if stale:
+        raise _Stale(stale[0].new_values["name"], len(stale))
     _update(
         Resource,
         UPDATE_COLUMNS,
@@ -931,6 +957,9 @@ def _apply(
             for s in updates
         ),
     )  # fmt: skip
+    services.unmount_rows(
+        [s.resource_id for s in updates if s.existing and _shape(s.existing.items) != _shape(s.new_items)]
+    )
     # Items keep their ids across updates (matched by name), so what refers to an item stays valid.
     existing_items: dict[tuple[int, str], int] = {}
     for chunk in _chunks([s.resource_id for s in updates]):
@@ -1096,6 +1125,9 @@ def _import(
             warnings = _apply(actor, steps, parsed, index, progress)
     except IntegrityError:  # someone registered the same name or code meanwhile: nothing was written
         errors.add(FILE_SHEET, 1, None, "import.conflict")
+        return _report([], parsed, dry_run, errors)
+    except _Stale as stale:
+        errors.add(FILE_SHEET, 1, None, "import.changed", name=stale.name, count=stale.count)
         return _report([], parsed, dry_run, errors)
     report = _report(steps, parsed, dry_run, errors)
     report.warnings = warnings

@@ -201,6 +201,29 @@ def claim_authority(*, actor: Actor, department: Department, element: DataElemen
     return conflict
 
 
+def item_shape(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """What mounted rows were validated against: item names, types and lengths."""
+    return [(i["name"], i["data_type"], i["length"]) for i in items]
+
+
+def unmount_rows(resource_ids: list[int]) -> None:
+    """Rows checked against items that have since changed no longer mount the resource: it must be
+    mounted again (its rows are dropped once the change commits). Interface mounts stay."""
+    mounted = list(
+        Resource.objects.filter(pk__in=resource_ids, mount_kind=MountKind.ROWS).values_list("pk", flat=True)
+    )
+    if not mounted:
+        return
+    Resource.objects.filter(pk__in=mounted).update(mount_kind=MountKind.NONE)
+    ResourceMount.objects.filter(resource_id__in=mounted, is_current=True).update(is_current=False)
+
+    def drop() -> None:
+        for pk in mounted:
+            _drop_rows(pk)
+
+    transaction.on_commit(drop)
+
+
 # --- registration and editing ---------------------------------------------------------------------
 
 
@@ -289,6 +312,9 @@ def resource_update(
         return resource
     if resource.state != ResourceState.DRAFT:
         resource.state = ResourceState.DRAFT
+    if item_shape(before["items"]) != item_shape(after["items"]):
+        unmount_rows([resource.pk])
+        resource.refresh_from_db(fields=["mount_kind"])
     resource.version += 1
     resource.save()
     for item, element in zip(data.items, elements, strict=True):
@@ -385,6 +411,8 @@ def resource_mount_interface(
     if errors:
         raise ValidationFailed("catalog.mount.invalid", "接口登记信息有误。", errors=errors)
     ResourceMount.objects.filter(resource=resource, is_current=True).update(is_current=False)
+    rid = resource.pk
+    transaction.on_commit(lambda: _drop_rows(rid))
     mount = ResourceMount.objects.create(
         resource=resource, kind=MountKind.INTERFACE, interface_url=url, interface_method=method,
         interface_params=params, created_by=actor.username,
@@ -394,6 +422,12 @@ def resource_mount_interface(
     audit.record(actor=actor, action="catalog.resource.mount_interface", obj=resource, before=before,
                  after={"state": resource.state, "mount": mount.pk, "url": url, "method": method, "params": params})  # fmt: skip
     return ServiceResult(resource)
+
+
+def _drop_rows(resource_id: int) -> None:
+    from sanbu.datastore import loading
+
+    loading.drop_other_mounts(resource_id=resource_id, keep_mount_id=None)
 
 
 @transaction.atomic
@@ -428,6 +462,8 @@ def resource_mount_rows(
     loading.store_rows(
         resource_id=resource.pk, mount_id=mount.pk, rows=parsed.rows, key_name=key.name if key else None
     )
+    resource_id, mount_id = resource.pk, mount.pk
+    transaction.on_commit(lambda: loading.drop_other_mounts(resource_id=resource_id, keep_mount_id=mount_id))
     target = ResourceState.PUBLISHED if resource.state == ResourceState.PUBLISHED else ResourceState.MOUNTED
     before = _transition(resource, target, mount_kind=MountKind.ROWS)
     audit.record(actor=actor, action="catalog.resource.mount_rows", obj=resource, before=before,

@@ -2,7 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanbu.config.settings.demo")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanbu.config.settings.prod")
 application = get_wsgi_application()
 
 # Load jieba's dictionary at start-up so the first long query does not pay for it.

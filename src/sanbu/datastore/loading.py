@@ -261,9 +261,13 @@ def parse_rows(*, file: IO[bytes], filename: str, items: Sequence[Any]) -> Parse
 def store_rows(
     *, resource_id: int, mount_id: int, rows: list[dict[str, Any]], key_name: str | None = None
 ) -> int:
-    """Replace the resource's rows with these (on the datastore alias, in its own transaction)."""
+    """Add the rows of a new mount (on the datastore alias, in its own transaction).
+
+    Earlier mounts' rows stay until the catalog transaction that made this mount current commits
+    (``drop_other_mounts`` on commit): a failure in between leaves the old data served and only
+    orphan rows of a mount that never became current, which the next successful mount removes.
+    """
     with transaction.atomic(using="datastore"):
-        DataRow.objects.filter(resource_id=resource_id).delete()
         batch: list[DataRow] = []
         for n, row in enumerate(rows, start=1):
             key = str(row.get(key_name) or "") if key_name else ""
@@ -276,3 +280,12 @@ def store_rows(
         if batch:
             DataRow.objects.bulk_create(batch)
     return len(rows)
+
+
+def drop_other_mounts(*, resource_id: int, keep_mount_id: int | None) -> int:
+    """Delete a resource's rows that do not belong to its current mount."""
+    with transaction.atomic(using="datastore"):
+        deleted, _ = (
+            DataRow.objects.filter(resource_id=resource_id).exclude(mount_id=keep_mount_id or 0).delete()
+        )
+    return deleted

@@ -1,5 +1,13 @@
+from django.conf import settings
+
+
 class DatastoreRouter:
-    """Mounted data lives on the ``datastore`` alias; everything else on ``default``."""
+    """Mounted data lives on the ``datastore`` alias; everything else on ``default``.
+
+    When the datastore alias is only a second connection to the default database
+    (``settings.DATASTORE_SHARED``), its tables may be created through either alias: both share one
+    ``django_migrations`` table, so a migration recorded through one must have created the tables.
+    """
 
     app_label = "datastore"
 
@@ -14,5 +22,5 @@ class DatastoreRouter:
 
     def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: object) -> bool:
         if app_label == self.app_label:
-            return db == "datastore"
+            return db == "datastore" or bool(getattr(settings, "DATASTORE_SHARED", False))
         return db == "default"

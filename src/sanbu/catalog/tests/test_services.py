@@ -267,8 +267,11 @@ def test_edit_after_publish_returns_to_draft_and_versions_diff(
         actor=steward_actor, resource_id=r.pk, expected_version=r.version, data=changed
     )
     assert r.state == ResourceState.DRAFT
+    assert r.mount_kind == ""  # the items changed: rows checked against the old ones no longer mount it
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
     services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
+    remount = io.BytesIO(f"公民身份号码,姓名,出生日期,民族\n{make_citizen_id('370303', date(1980, 1, 1), 21)},居民,1980-01-01,01\n".encode())
+    services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=remount, filename="p.csv")
     r = services.resource_publish(actor=steward_actor, resource_id=r.pk, expected_version=None).resource
     assert r.published_version == 2
     v1, v2 = (ResourceVersion.objects.get(resource=r, number=n).snapshot for n in (1, 2))
@@ -424,3 +427,74 @@ def test_items_keep_their_ids_across_edits_and_imports(steward_actor: Any, stewa
     assert report.errors == [] and report.updated == 1
     assert dict(r.items.values_list("name", "id")) == after
     assert Resource.objects.get(pk=r.pk).summary == "导入修改后的摘要"
+
+
+def test_import_refuses_when_a_resource_changed_meanwhile(steward_actor: Any, monkeypatch: Any) -> None:
+    """Lock and compare on import: an edit landing between planning and writing wins, nothing is written."""
+    import openpyxl
+    from django.db.models import F
+
+    from sanbu.catalog import importing
+    from sanbu.catalog.excel import catalog_export, catalog_import
+
+    r = services.resource_register(actor=steward_actor, data=person_resource())
+    out = io.BytesIO()
+    catalog_export(actor=steward_actor, department_id=r.department_id, stream=out)
+    out.seek(0)
+    wb = openpyxl.load_workbook(out)
+    wb["资源"]["G2"] = "导入修改后的摘要"
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    real_plan = importing._plan
+
+    def plan_then_someone_edits(*args: Any, **kwargs: Any) -> Any:
+        steps = real_plan(*args, **kwargs)
+        Resource.objects.filter(pk=r.pk).update(version=F("version") + 1)
+        return steps
+
+    monkeypatch.setattr(importing, "_plan", plan_then_someone_edits)
+    records = ChangeRecord.objects.count()
+    report = catalog_import(actor=steward_actor, file=buf)
+    assert [e.code for e in report.errors] == ["import.changed"] and "常住人口基本信息" in report.errors[0].message
+    assert Resource.objects.get(pk=r.pk).summary == "全市常住人口的基本信息"
+    assert ChangeRecord.objects.count() == records
+
+
+def test_changing_items_unmounts_rows(
+    steward_actor: Any, authority_actor: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    r = services.resource_register(actor=steward_actor, data=person_resource())
+    services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
+    services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
+    services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(), filename="p.csv")
+    assert DataRow.objects.filter(resource_id=r.pk).count() == 3
+    summary_only = person_resource(summary="只改摘要")
+    r = services.resource_update(actor=steward_actor, resource_id=r.pk, expected_version=None, data=summary_only)
+    assert r.mount_kind == "rows"
+    new_items = person_resource(summary="只改摘要")
+    new_items.items[3] = ItemInput(name="人数", data_type="C", length=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = services.resource_update(actor=steward_actor, resource_id=r.pk, expected_version=None, data=new_items)
+    assert r.mount_kind == "" and DataRow.objects.filter(resource_id=r.pk).count() == 0
+    services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
+    r = services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True).resource
+    assert r.state == ResourceState.APPROVED  # must be mounted again against the new items
+
+
+def test_remount_replaces_rows_only_after_commit(
+    steward_actor: Any, authority_actor: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    r = services.resource_register(actor=steward_actor, data=person_resource())
+    services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
+    services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
+    services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(3), filename="p.csv")
+    first = set(DataRow.objects.filter(resource_id=r.pk).values_list("mount_id", flat=True))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(5), filename="p.csv")
+    assert DataRow.objects.filter(resource_id=r.pk).count() == 8  # old rows still served until commit
+    for callback in callbacks:
+        callback()
+    current = Resource.objects.get(pk=r.pk).mounts.get(is_current=True)
+    assert set(DataRow.objects.filter(resource_id=r.pk).values_list("mount_id", flat=True)) == {current.pk}
+    assert current.pk not in first and DataRow.objects.filter(resource_id=r.pk).count() == 5

@@ -83,11 +83,15 @@ def _database(url: str) -> dict[str, object]:
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'sanbu.sqlite3'}")
 _default_db = _database(DATABASE_URL)
+# True when the datastore alias is a second connection to the default database: its tables are then
+# created by a plain `sanbu migrate` too (both aliases share one django_migrations table).
+DATASTORE_SHARED = False
 if "DATASTORE_URL" in os.environ:
     _datastore_db = _database(os.environ["DATASTORE_URL"])
 elif str(_default_db["ENGINE"]).endswith("sqlite3"):
     _datastore_db = _database(f"sqlite:///{VAR_DIR / 'datastore.sqlite3'}")
 else:
+    DATASTORE_SHARED = True
     _datastore_db = dict(_default_db)
     _datastore_db["TEST"] = {"NAME": f"test_{_default_db['NAME']}_datastore"}
 DATABASES = {"default": _default_db, "datastore": _datastore_db}

@@ -14,4 +14,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # busy timeout, so tests with two concurrent writers would fail with "table is locked".
 for _alias, _db in DATABASES.items():
     if str(_db["ENGINE"]).endswith("sqlite3"):
-        _db["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"sanbu-test-{os.getpid()}-{_alias}.sqlite3")}
+        _db["TEST"] = {
+            "NAME": os.path.join(tempfile.gettempdir(), f"sanbu-test-{os.getpid()}-{_alias}.sqlite3")
+        }

@@ -24,7 +24,9 @@ def test_pages_load_nothing_from_outside(url: str) -> None:
 def test_no_template_references_a_cdn() -> None:
     root = Path(__file__).resolve().parents[2]
     offenders = [
-        str(p) for p in root.rglob("*.html") if re.search(r"https?://(cdn|unpkg|cdnjs|fonts\.googleapis)", p.read_text())
+        str(p)
+        for p in root.rglob("*.html")
+        if re.search(r"https?://(cdn|unpkg|cdnjs|fonts\.googleapis)", p.read_text())
     ]
     assert offenders == []
 

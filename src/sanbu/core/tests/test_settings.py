@@ -44,3 +44,28 @@ def test_demo_features_only_under_demo_settings(module: str) -> None:
     import importlib
 
     assert importlib.import_module(module).SANBU_DEMO is True
+
+
+def test_sanbu_command_defaults_to_settings_without_demo(tmp_path: Path) -> None:
+    """`sanbu load_demo` run against a database without choosing the demo settings refuses."""
+    env = {"PATH": os.environ.get("PATH", ""), "SANBU_VAR_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sanbu.manage", "load_demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode != 0 and "SANBU_DEMO" in proc.stderr
+
+
+def test_wsgi_defaults_to_production_settings(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "SANBU_VAR_DIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sanbu.config.wsgi"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode != 0 and "SANBU_SECRET_KEY" in proc.stderr
