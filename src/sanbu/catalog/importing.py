@@ -958,7 +958,11 @@ def _apply(
         ),
     )  # fmt: skip
     services.unmount_rows(
-        [s.resource_id for s in updates if s.existing and _shape(s.existing.items) != _shape(s.new_items)]
+        [
+            s.resource_id
+            for s in updates
+            if s.resource_id and s.existing and _shape(s.existing.items) != _shape(s.new_items)
+        ]
     )
     # Items keep their ids across updates (matched by name), so what refers to an item stays valid.
     existing_items: dict[tuple[int, str], int] = {}
