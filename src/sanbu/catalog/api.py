@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Query as QueryParam
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from sanbu.core.actor import Actor, request_actor
+from sanbu.core.api import MAX_ID, IdPath, IdQuery
 from sanbu.core.errors import NotFound, PermissionDenied
 
 from . import search, selectors, services
@@ -60,12 +64,12 @@ def _step(result: services.ServiceResult) -> CatalogStepOut:
 class CatalogSearchQuery(Schema):
     q: str = ""
     catalog_class: str = ""
-    department_id: int | None = None
-    share_type: str = ""
-    jurisdiction: str = ""
-    state: str = ""
-    limit: int = 20
-    offset: int = 0
+    department_id: int | None = Field(None, ge=1, le=MAX_ID)
+    share_type: str = Field("", max_length=32)
+    jurisdiction: str = Field("", max_length=6)
+    state: str = Field("", max_length=16)
+    limit: int = Field(20, ge=1, le=1000, description="每页条数（最多返回 100 条）")
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 @router.get("/resources", response=CatalogResourcePage, summary="检索目录（中文全文，支持筛选）")
@@ -97,13 +101,13 @@ def register_resource(request: HttpRequest, body: CatalogResourceIn) -> Status[C
 
 
 @router.get("/resources/{resource_id}", response=CatalogResourceOut, summary="信息资源详情")
-def get_resource(request: HttpRequest, resource_id: int) -> CatalogResourceOut:
+def get_resource(request: HttpRequest, resource_id: IdPath) -> CatalogResourceOut:
     return CatalogResourceOut.of(selectors.resource_get(actor=_actor(request), resource_id=resource_id))
 
 
 @router.put("/resources/{resource_id}", response=CatalogResourceOut, summary="修改信息资源")
 def update_resource(
-    request: HttpRequest, resource_id: int, body: CatalogResourceUpdateIn
+    request: HttpRequest, resource_id: IdPath, body: CatalogResourceUpdateIn
 ) -> CatalogResourceOut:
     resource = services.resource_update(
         actor=_actor(request), resource_id=resource_id, expected_version=body.version, data=body.to_input()
@@ -112,7 +116,7 @@ def update_resource(
 
 
 @router.post("/resources/{resource_id}/submit", response=CatalogStepOut, summary="提交审核")
-def submit_resource(request: HttpRequest, resource_id: int, body: CatalogVersionIn) -> CatalogStepOut:
+def submit_resource(request: HttpRequest, resource_id: IdPath, body: CatalogVersionIn) -> CatalogStepOut:
     return _step(
         services.resource_submit(
             actor=_actor(request), resource_id=resource_id, expected_version=body.version
@@ -121,7 +125,7 @@ def submit_resource(request: HttpRequest, resource_id: int, body: CatalogVersion
 
 
 @router.post("/resources/{resource_id}/review", response=CatalogStepOut, summary="审核（通过或退回）")
-def review_resource(request: HttpRequest, resource_id: int, body: CatalogReviewIn) -> CatalogStepOut:
+def review_resource(request: HttpRequest, resource_id: IdPath, body: CatalogReviewIn) -> CatalogStepOut:
     return _step(
         services.resource_review(
             actor=_actor(request),
@@ -137,7 +141,7 @@ def review_resource(request: HttpRequest, resource_id: int, body: CatalogReviewI
     "/resources/{resource_id}/mount/rows", response=CatalogStepOut, summary="挂接数据（上传 xlsx/CSV）"
 )
 def mount_rows(
-    request: HttpRequest, resource_id: int, file: File[UploadedFile], version: Form[int | None] = None
+    request: HttpRequest, resource_id: IdPath, file: File[UploadedFile], version: Form[int | None] = None
 ) -> CatalogStepOut:
     return _step(
         services.resource_mount_rows(
@@ -151,7 +155,9 @@ def mount_rows(
 
 
 @router.post("/resources/{resource_id}/mount/interface", response=CatalogStepOut, summary="挂接服务接口")
-def mount_interface(request: HttpRequest, resource_id: int, body: CatalogMountInterfaceIn) -> CatalogStepOut:
+def mount_interface(
+    request: HttpRequest, resource_id: IdPath, body: CatalogMountInterfaceIn
+) -> CatalogStepOut:
     return _step(
         services.resource_mount_interface(
             actor=_actor(request),
@@ -165,7 +171,7 @@ def mount_interface(request: HttpRequest, resource_id: int, body: CatalogMountIn
 
 
 @router.post("/resources/{resource_id}/publish", response=CatalogStepOut, summary="发布")
-def publish_resource(request: HttpRequest, resource_id: int, body: CatalogVersionIn) -> CatalogStepOut:
+def publish_resource(request: HttpRequest, resource_id: IdPath, body: CatalogVersionIn) -> CatalogStepOut:
     return _step(
         services.resource_publish(
             actor=_actor(request), resource_id=resource_id, expected_version=body.version
@@ -174,7 +180,7 @@ def publish_resource(request: HttpRequest, resource_id: int, body: CatalogVersio
 
 
 @router.post("/resources/{resource_id}/offline", response=CatalogStepOut, summary="下线")
-def offline_resource(request: HttpRequest, resource_id: int, body: CatalogOfflineIn) -> CatalogStepOut:
+def offline_resource(request: HttpRequest, resource_id: IdPath, body: CatalogOfflineIn) -> CatalogStepOut:
     return _step(
         services.resource_offline(
             actor=_actor(request), resource_id=resource_id, expected_version=body.version, reason=body.reason
@@ -183,7 +189,7 @@ def offline_resource(request: HttpRequest, resource_id: int, body: CatalogOfflin
 
 
 @router.get("/resources/{resource_id}/versions", response=list[CatalogVersionOut], summary="发布版本列表")
-def list_versions(request: HttpRequest, resource_id: int) -> list[CatalogVersionOut]:
+def list_versions(request: HttpRequest, resource_id: IdPath) -> list[CatalogVersionOut]:
     return [
         CatalogVersionOut(
             number=v.number, published_at=v.published_at, published_by=v.published_by, snapshot=v.snapshot
@@ -193,7 +199,12 @@ def list_versions(request: HttpRequest, resource_id: int) -> list[CatalogVersion
 
 
 @router.get("/resources/{resource_id}/diff", response=CatalogVersionDiffOut, summary="两个发布版本之间的差异")
-def diff_versions(request: HttpRequest, resource_id: int, old: int, new: int) -> CatalogVersionDiffOut:
+def diff_versions(
+    request: HttpRequest,
+    resource_id: IdPath,
+    old: Annotated[int, QueryParam(ge=1, le=1_000_000)],
+    new: Annotated[int, QueryParam(ge=1, le=1_000_000)],
+) -> CatalogVersionDiffOut:
     actor = _actor(request)
     a = selectors.version_get(actor=actor, resource_id=resource_id, number=old)
     b = selectors.version_get(actor=actor, resource_id=resource_id, number=new)
@@ -254,12 +265,12 @@ def save_element(request: HttpRequest, body: CatalogElementIn) -> CatalogElement
 
 
 @router.get("/elements/{element_id}", response=CatalogElementOut, summary="数据元详情")
-def get_element(request: HttpRequest, element_id: int) -> CatalogElementOut:
+def get_element(request: HttpRequest, element_id: IdPath) -> CatalogElementOut:
     return _element_out(selectors.element_get(actor=_actor(request), element_id=element_id))
 
 
 @router.post("/elements/{element_id}/claim", response=CatalogClaimOut, summary="声明为权威来源（一数一源）")
-def claim_element(request: HttpRequest, element_id: int, body: CatalogClaimIn) -> CatalogClaimOut:
+def claim_element(request: HttpRequest, element_id: IdPath, body: CatalogClaimIn) -> CatalogClaimOut:
     actor = _actor(request)
     conflict = services.element_claim(actor=actor, element_id=element_id, department_id=body.department_id)
     element = selectors.element_get(actor=actor, element_id=element_id)
@@ -274,7 +285,7 @@ def list_conflicts(request: HttpRequest, state: str = "open") -> list[CatalogCon
 
 
 @router.post("/conflicts/{conflict_id}/resolve", response=CatalogConflictOut, summary="裁定权威来源")
-def resolve_conflict(request: HttpRequest, conflict_id: int, body: CatalogResolveIn) -> CatalogConflictOut:
+def resolve_conflict(request: HttpRequest, conflict_id: IdPath, body: CatalogResolveIn) -> CatalogConflictOut:
     conflict = services.conflict_resolve(
         actor=_actor(request),
         conflict_id=conflict_id,
@@ -285,21 +296,21 @@ def resolve_conflict(request: HttpRequest, conflict_id: int, body: CatalogResolv
 
 
 @router.get("/duplicates", response=list[CatalogDuplicateOut], summary="重复采集提示")
-def list_duplicates(request: HttpRequest, department_id: int | None = None) -> list[CatalogDuplicateOut]:
+def list_duplicates(request: HttpRequest, department_id: IdQuery = None) -> list[CatalogDuplicateOut]:
     rows = selectors.duplicate_collections(actor=_actor(request), department_id=department_id)
     return [CatalogDuplicateOut(**r.__dict__) for r in rows]
 
 
 @router.get("/link-suggestions", response=list[CatalogLinkSuggestionOut], summary="待关联数据元的信息项")
 def list_link_suggestions(
-    request: HttpRequest, department_id: int | None = None
+    request: HttpRequest, department_id: IdQuery = None
 ) -> list[CatalogLinkSuggestionOut]:
     rows = selectors.link_suggestions(actor=_actor(request), department_id=department_id)
     return [CatalogLinkSuggestionOut(**r.__dict__) for r in rows]
 
 
 @router.post("/items/{item_id}/link", response=CatalogLinkSuggestionOut, summary="信息项关联数据元")
-def link_item(request: HttpRequest, item_id: int, body: CatalogLinkIn) -> CatalogLinkSuggestionOut:
+def link_item(request: HttpRequest, item_id: IdPath, body: CatalogLinkIn) -> CatalogLinkSuggestionOut:
     item = services.item_link_element(actor=_actor(request), item_id=item_id, element_id=body.element_id)
     assert item.element is not None
     return CatalogLinkSuggestionOut(
@@ -337,7 +348,7 @@ def import_catalog(
 
 
 @router.get("/export", summary="导出部门目录（xlsx 模板）", response={200: None})
-def export_catalog(request: HttpRequest, department_id: int | None = None) -> HttpResponse:
+def export_catalog(request: HttpRequest, department_id: IdQuery = None) -> HttpResponse:
     from sanbu.orgs.models import Department
 
     from .excel import catalog_export

@@ -3,9 +3,12 @@ and the one validation every path runs (so the three cannot drift apart)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cache
+from typing import Any
+
+from django.db import models
 
 from sanbu.core.errors import FieldError
 
@@ -72,9 +75,46 @@ def _choice(value: str, choices: type, label: str, field_name: str, errors: list
         )
 
 
+MAX_ITEM_LENGTH = 1_000_000
+
+
+def text_errors(
+    obj: Any, model: type[models.Model], prefix: str = "", skip: frozenset[str] = frozenset()
+) -> list[FieldError]:
+    """Every text field of ``obj`` within its model column's length, and free of NUL characters."""
+    errors: list[FieldError] = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if not isinstance(value, str) or f.name in skip:
+            continue
+        try:
+            column = model._meta.get_field(f.name)
+        except Exception:
+            column = None
+        label = str(getattr(column, "verbose_name", f.name))
+        if "\x00" in value:
+            errors.append(
+                FieldError(
+                    f"{prefix}{f.name}", "invalid_character", f"{label}含有空字符（NUL），请删除后重新填写。"
+                )
+            )
+        limit = getattr(column, "max_length", None)
+        if limit and len(value.strip()) > limit:
+            errors.append(
+                FieldError(
+                    f"{prefix}{f.name}",
+                    "too_long",
+                    f"{label}不超过 {limit} 字，当前 {len(value.strip())} 字。",
+                )
+            )
+    return errors
+
+
 def validate_resource(data: ResourceInput) -> list[FieldError]:
     """Field-level checks of one resource and its items (uniqueness across rows is the caller's)."""
-    errors: list[FieldError] = []
+    from .models import Resource, ResourceItem
+
+    errors: list[FieldError] = text_errors(data, Resource, skip=frozenset({"name", "summary"}))
     if not data.name.strip():
         errors.append(FieldError("name", "required", "信息资源名称为必填项。"))
     elif len(data.name) > 50:
@@ -118,8 +158,11 @@ def validate_resource(data: ResourceInput) -> list[FieldError]:
             errors.append(FieldError(f"{where}.name", "duplicate", f"信息项“{item.name}”在同一资源中重复。"))
         seen.add(item.name)
         _choice(item.data_type, DataType, "数据类型", f"{where}.data_type", errors)
-        if item.length is not None and item.length <= 0:
-            errors.append(FieldError(f"{where}.length", "invalid", "数据长度应为正整数。"))
+        errors += text_errors(item, ResourceItem, prefix=f"{where}.")
+        if item.length is not None and not 0 < item.length <= MAX_ITEM_LENGTH:
+            errors.append(
+                FieldError(f"{where}.length", "invalid", f"数据长度应为 1 到 {MAX_ITEM_LENGTH} 之间的整数。")
+            )
         if item.share_type:
             _choice(item.share_type, ShareType, "信息项共享类型", f"{where}.share_type", errors)
             if (

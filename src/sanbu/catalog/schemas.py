@@ -43,7 +43,9 @@ class CatalogResourceIn(Schema):
     data_grade: str = "general"
     source_system: str = ""
     related_codes: str = ""
-    department_id: int | None = Field(None, description="提供方部门；留空为当前用户所在部门")
+    department_id: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="提供方部门；留空为当前用户所在部门"
+    )
     items: list[CatalogItemIn] = []
 
     def to_input(self) -> ResourceInput:
@@ -243,7 +245,7 @@ class CatalogElementIn(Schema):
 
 
 class CatalogClaimIn(Schema):
-    department_id: int | None = None
+    department_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
 class CatalogConflictOut(Schema):
@@ -267,7 +269,7 @@ class CatalogClaimOut(Schema):
 
 
 class CatalogResolveIn(Schema):
-    winner_department_id: int
+    winner_department_id: int = Field(ge=1, le=2**63 - 1)
     note: str
 
 
@@ -295,7 +297,7 @@ class CatalogLinkSuggestionOut(Schema):
 
 
 class CatalogLinkIn(Schema):
-    element_id: int
+    element_id: int = Field(ge=1, le=2**63 - 1)
 
 
 class CatalogImportErrorOut(Schema):

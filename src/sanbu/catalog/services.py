@@ -119,6 +119,20 @@ def next_code(prefix: str) -> str:
             return code
 
 
+def _text_problem(value: str, limit: int, field: str, label: str) -> FieldError | None:
+    if "\x00" in value:
+        return FieldError(field, "invalid_character", f"{label}含有空字符（NUL），请删除后重新填写。")
+    if len(value.strip()) > limit:
+        return FieldError(field, "too_long", f"{label}不超过 {limit} 字，当前 {len(value.strip())} 字。")
+    return None
+
+
+def _check_text(value: str, limit: int, field: str, label: str) -> None:
+    problem = _text_problem(value, limit, field, label)
+    if problem:
+        raise ValidationFailed(f"catalog.{field}.invalid", problem.message, errors=[problem])
+
+
 def _raise_field_errors(errors: list[FieldError]) -> None:
     if errors:
         raise ValidationFailed(
@@ -359,6 +373,7 @@ def resource_review(
     resource = _locked_resource(actor, resource_id, "catalog.resource.review")
     _check_revision(resource, expected_version)
     _require_state(resource, [ResourceState.SUBMITTED], "审核")
+    _check_text(note, 500, "note", "审核意见")
     note = note.strip()
     if not approve and not note:
         raise ValidationFailed(
@@ -498,6 +513,7 @@ def resource_offline(
     resource = _locked_resource(actor, resource_id, "catalog.resource.offline")
     _check_revision(resource, expected_version)
     _require_state(resource, [ResourceState.PUBLISHED], "下线")
+    _check_text(reason, 500, "reason", "下线原因")
     if not reason.strip():
         raise ValidationFailed("catalog.offline.reason_required", "下线时必须说明原因。",
                                errors=[FieldError("reason", "required", "请填写下线原因。")])  # fmt: skip
@@ -534,6 +550,7 @@ def conflict_resolve(
         raise NotFound("catalog.conflict.not_found", "冲突不存在或您无权处理。")
     if conflict.state != ConflictState.OPEN:
         raise Conflict("catalog.conflict.resolved", "该冲突已被处理，请刷新查看结果。")
+    _check_text(note, 300, "note", "处理意见")
     if winner_department_id not in (conflict.incumbent_id, conflict.claimant_id):
         raise ValidationFailed(
             "catalog.conflict.bad_winner", "权威来源只能在冲突双方中选择。",
@@ -588,7 +605,19 @@ def element_save(
         raise NotFound("catalog.element.not_found", "只有平台管理员可以维护数据元标准。")
     from .models import DataType
 
-    errors = []
+    errors = [
+        p
+        for p in (
+            _text_problem(identifier, 32, "identifier", "标识符"),
+            _text_problem(name, 64, "name", "中文名称"),
+            _text_problem(length, 16, "length", "长度"),
+            _text_problem(format, 64, "format", "表示格式"),
+            _text_problem(value_domain, 200, "value_domain", "值域"),
+            _text_problem(definition, 300, "definition", "定义"),
+            *(_text_problem(syn, 64, "synonyms", "同义名称") for syn in synonyms or []),
+        )
+        if p is not None
+    ]
     if not identifier.strip():
         errors.append(FieldError("identifier", "required", "标识符为必填项。"))
     if not name.strip():

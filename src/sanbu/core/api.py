@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
+from ninja import Path as PathParam
+from ninja import Query as QueryParam
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import SessionAuth
 
@@ -14,6 +16,11 @@ from .actor import Actor, request_actor
 from .audit import verify_chain
 from .errors import NotAuthenticated, PermissionDenied, SanbuError
 from .models import ChangeRecord
+
+MAX_ID = 2**63 - 1
+# Ids in paths and queries: bounded, so an absurd number is a 400 with field errors, never a DB overflow.
+IdPath = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, QueryParam(None, ge=1, le=MAX_ID)]
 
 
 class ActorSessionAuth(SessionAuth):

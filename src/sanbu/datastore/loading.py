@@ -181,6 +181,21 @@ def _iter_table(file: IO[bytes], filename: str) -> tuple[str, Iterator[Sequence[
     raise ValueError("format")
 
 
+def _guarded(rows: Iterator[Sequence[Any]], sheet: str, fail: Any) -> Iterator[Sequence[Any]]:
+    """Rows until the file turns out to be damaged; then one error naming where, and stop."""
+    row_no = 0
+    try:
+        for row_no, values in enumerate(rows, start=1):  # noqa: B007
+            yield values
+    except Exception:
+        fail(
+            f"{sheet}!{row_no + 1}",
+            "",
+            "mount.file_damaged",
+            f"文件在第 {row_no + 1} 行处损坏，无法继续读取：请重新导出或另存后上传",
+        )
+
+
 def parse_rows(*, file: IO[bytes], filename: str, items: Sequence[Any]) -> ParsedRows:
     result = ParsedRows()
 
@@ -202,6 +217,7 @@ def parse_rows(*, file: IO[bytes], filename: str, items: Sequence[Any]) -> Parse
     except Exception:
         fail("文件", "", "mount.file_unreadable", "文件无法读取：请确认是未加密的 .xlsx 或 CSV 文件")
         return result
+    table = _guarded(table, sheet, fail)
     header = next(table, None)
     if header is None:
         fail(f"{sheet}!1", "", "mount.empty", "文件为空：第 1 行应为列名（信息项名称）")

@@ -4,20 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_search'),
-        ('orgs', '0002_reference_data'),
+        ("catalog", "0003_search"),
+        ("orgs", "0002_reference_data"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='resource',
-            name='update_cycle',
-            field=models.CharField(choices=[('realtime', '实时'), ('daily', '每日'), ('weekly', '每周'), ('monthly', '每月'), ('quarterly', '每季度'), ('half_year', '半年'), ('yearly', '每年'), ('other', '不定期')], max_length=16, verbose_name='更新周期'),
+            model_name="resource",
+            name="update_cycle",
+            field=models.CharField(
+                choices=[
+                    ("realtime", "实时"),
+                    ("daily", "每日"),
+                    ("weekly", "每周"),
+                    ("monthly", "每月"),
+                    ("quarterly", "每季度"),
+                    ("half_year", "半年"),
+                    ("yearly", "每年"),
+                    ("other", "不定期"),
+                ],
+                max_length=16,
+                verbose_name="更新周期",
+            ),
         ),
         migrations.AddIndex(
-            model_name='resource',
-            index=models.Index(fields=['updated_at', 'id'], name='catalog_resource_recent'),
+            model_name="resource",
+            index=models.Index(fields=["updated_at", "id"], name="catalog_resource_recent"),
         ),
     ]

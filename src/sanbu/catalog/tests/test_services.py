@@ -270,8 +270,12 @@ def test_edit_after_publish_returns_to_draft_and_versions_diff(
     assert r.mount_kind == ""  # the items changed: rows checked against the old ones no longer mount it
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
     services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
-    remount = io.BytesIO(f"公民身份号码,姓名,出生日期,民族\n{make_citizen_id('370303', date(1980, 1, 1), 21)},居民,1980-01-01,01\n".encode())
-    services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=remount, filename="p.csv")
+    remount = io.BytesIO(
+        f"公民身份号码,姓名,出生日期,民族\n{make_citizen_id('370303', date(1980, 1, 1), 21)},居民,1980-01-01,01\n".encode()
+    )
+    services.resource_mount_rows(
+        actor=steward_actor, resource_id=r.pk, expected_version=None, file=remount, filename="p.csv"
+    )
     r = services.resource_publish(actor=steward_actor, resource_id=r.pk, expected_version=None).resource
     assert r.published_version == 2
     v1, v2 = (ResourceVersion.objects.get(resource=r, number=n).snapshot for n in (1, 2))
@@ -456,7 +460,9 @@ def test_import_refuses_when_a_resource_changed_meanwhile(steward_actor: Any, mo
     monkeypatch.setattr(importing, "_plan", plan_then_someone_edits)
     records = ChangeRecord.objects.count()
     report = catalog_import(actor=steward_actor, file=buf)
-    assert [e.code for e in report.errors] == ["import.changed"] and "常住人口基本信息" in report.errors[0].message
+    assert [e.code for e in report.errors] == ["import.changed"] and "常住人口基本信息" in report.errors[
+        0
+    ].message
     assert Resource.objects.get(pk=r.pk).summary == "全市常住人口的基本信息"
     assert ChangeRecord.objects.count() == records
 
@@ -467,18 +473,26 @@ def test_changing_items_unmounts_rows(
     r = services.resource_register(actor=steward_actor, data=person_resource())
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
     services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
-    services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(), filename="p.csv")
+    services.resource_mount_rows(
+        actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(), filename="p.csv"
+    )
     assert DataRow.objects.filter(resource_id=r.pk).count() == 3
     summary_only = person_resource(summary="只改摘要")
-    r = services.resource_update(actor=steward_actor, resource_id=r.pk, expected_version=None, data=summary_only)
+    r = services.resource_update(
+        actor=steward_actor, resource_id=r.pk, expected_version=None, data=summary_only
+    )
     assert r.mount_kind == "rows"
     new_items = person_resource(summary="只改摘要")
     new_items.items[3] = ItemInput(name="人数", data_type="C", length=2)
     with django_capture_on_commit_callbacks(execute=True):
-        r = services.resource_update(actor=steward_actor, resource_id=r.pk, expected_version=None, data=new_items)
+        r = services.resource_update(
+            actor=steward_actor, resource_id=r.pk, expected_version=None, data=new_items
+        )
     assert r.mount_kind == "" and DataRow.objects.filter(resource_id=r.pk).count() == 0
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
-    r = services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True).resource
+    r = services.resource_review(
+        actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True
+    ).resource
     assert r.state == ResourceState.APPROVED  # must be mounted again against the new items
 
 
@@ -488,13 +502,50 @@ def test_remount_replaces_rows_only_after_commit(
     r = services.resource_register(actor=steward_actor, data=person_resource())
     services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
     services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
-    services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(3), filename="p.csv")
+    services.resource_mount_rows(
+        actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(3), filename="p.csv"
+    )
     first = set(DataRow.objects.filter(resource_id=r.pk).values_list("mount_id", flat=True))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.resource_mount_rows(actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(5), filename="p.csv")
+        services.resource_mount_rows(
+            actor=steward_actor, resource_id=r.pk, expected_version=None, file=rows(5), filename="p.csv"
+        )
     assert DataRow.objects.filter(resource_id=r.pk).count() == 8  # old rows still served until commit
     for callback in callbacks:
         callback()
     current = Resource.objects.get(pk=r.pk).mounts.get(is_current=True)
     assert set(DataRow.objects.filter(resource_id=r.pk).values_list("mount_id", flat=True)) == {current.pk}
     assert current.pk not in first and DataRow.objects.filter(resource_id=r.pk).count() == 5
+
+
+def test_damaged_xlsx_mount_is_an_error_not_a_crash(steward_actor: Any, authority_actor: Any) -> None:
+    import openpyxl
+
+    r = services.resource_register(actor=steward_actor, data=person_resource())
+    services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
+    services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["公民身份号码", "姓名", "出生日期", "人数"])
+    for i in range(2000):
+        ws.append([make_citizen_id("370303", date(1990, 1, 1), i % 1000), f"居民{i}", "1990-01-01", i])
+    buf = io.BytesIO()
+    wb.save(buf)
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.endswith("sheet1.xml"):
+                data = data[: len(data) // 2]  # cut the sheet in half
+            out.writestr(info, data)
+    damaged.seek(0)
+    with pytest.raises(ValidationFailed) as exc:
+        services.resource_mount_rows(
+            actor=steward_actor, resource_id=r.pk, expected_version=None, file=damaged, filename="d.xlsx"
+        )
+    assert any(e.code == "mount.file_damaged" for e in exc.value.errors)
+    assert DataRow.objects.filter(resource_id=r.pk).count() == 0

@@ -91,7 +91,9 @@ def _service_functions() -> dict[str, Callable[..., Any]]:
 
 def test_every_service_has_a_call() -> None:
     services = set(_service_functions()) - INTERNAL
-    assert services - set(CALLS) == set(), f"services without a permission call: {sorted(services - set(CALLS))}"
+    assert services - set(CALLS) == set(), (
+        f"services without a permission call: {sorted(services - set(CALLS))}"
+    )
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         state=g.get("state", "") if g.get("state") in ResourceState.values else "",
     )
     size = PAGE_SIZE
-    wanted = max(int_or_none(g.get("page")) or 1, 1)
+    wanted = min(max(int_or_none(g.get("page")) or 1, 1), 100_000)
     result = search.search_resources(
         actor=actor, q=q, filters=filters, limit=size, offset=(wanted - 1) * size
     )

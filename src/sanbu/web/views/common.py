@@ -27,10 +27,12 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def int_or_none(value: Any) -> int | None:
+    """A positive database-sized integer from user input, else None (never an overflow later)."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None
 
 
 def raise_404(exc: NotFound) -> Http404:
