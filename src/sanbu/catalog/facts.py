@@ -12,7 +12,12 @@ def resource_facts(resource: Resource) -> ResourceFacts:
         ItemFacts(
             name=i.name,
             share_type=i.share_type or resource.share_type,
-            element=i.element.name if i.element_id and i.element else None,
+            element=i.element.name if i.element else None,
+            element_id=i.element.identifier if i.element else None,
+            element_type=i.element.data_type if i.element else None,
+            data_type=i.data_type,
+            is_key=i.is_key,
+            masking=i.masking,
         )
         for i in resource.items.select_related("element").all()
     )
@@ -26,4 +31,6 @@ def resource_facts(resource: Resource) -> ResourceFacts:
         mounted=resource.mount_kind != MountKind.NONE,
         state=resource.state,
         items=items,
+        subclass=resource.subclass,
+        open_to_public=resource.open_to_public,
     )

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.db import models
 
-from sanbu.core.errors import FieldError
+from sanbu.core.errors import FieldError, decision_text
+from sanbu.policy.rules.catalog import ResourceFacts, share_attribute
 
 from . import codes
 from .models import (
@@ -134,14 +135,13 @@ def validate_resource(data: ResourceInput) -> list[FieldError]:
     _choice(data.update_cycle, UpdateCycle, "更新周期", "update_cycle", errors)
     _choice(data.secrecy, Secrecy, "涉密属性", "secrecy", errors)
     _choice(data.data_grade, DataGrade, "数据级别", "data_grade", errors)
-    if data.share_type == ShareType.CONDITIONAL and not data.share_condition.strip():
-        errors.append(FieldError("share_condition", "required", "有条件共享时必须填写共享条件（CAT-5）。"))
-    if data.share_type == ShareType.NONE and not data.no_share_basis.strip():
-        errors.append(
-            FieldError(
-                "no_share_basis", "required", "不予共享时必须填写法律、行政法规或国务院决定的依据（CAT-5）。"
-            )
-        )
+    cat5 = share_attribute(
+        ResourceFacts(code=data.code, share_type=data.share_type, share_condition=data.share_condition,
+                      no_share_basis=data.no_share_basis, secrecy=data.secrecy, data_grade=data.data_grade,
+                      mounted=False, state="draft")
+    )  # fmt: skip
+    if cat5.blocks and cat5.fact is not None:
+        errors.append(FieldError(cat5.fact.name, "rule.CAT-5", decision_text(cat5)))
     if data.code.strip() and data.catalog_class in CatalogClass.values:
         problem = codes.check(data.code.strip(), data.catalog_class, data.subclass)
         if problem:

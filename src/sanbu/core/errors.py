@@ -69,6 +69,11 @@ class FieldError:
     message: str
 
 
+def decision_text(d: Decision) -> str:
+    """One decision as a sentence: what failed, which rule and where it comes from, what would pass."""
+    return f"{d.reason}（{d.rule_id}，依据：{d.source}）。{d.remedy}"
+
+
 class RuleBlocked(SanbuError):
     status = 422
 
@@ -78,7 +83,7 @@ class RuleBlocked(SanbuError):
         first = decisions[0]
         super().__init__(
             f"rule.{first.rule_id}",
-            "；".join(f"{d.reason}（{d.rule_id}，依据：{d.source}）。{d.remedy}" for d in decisions),
+            "；".join(decision_text(d) for d in decisions),
         )
         self.decisions = decisions
 

@@ -100,7 +100,7 @@ def convert(item: Any, raw: Any) -> tuple[Any, str | None]:
             return None, "主键信息项不能为空"
         return None, None
     dt = item.data_type
-    if dt in {"C", "M", "G"}:
+    if dt in {"C", "M", "G"} or id_kind(item):  # identifiers are text whatever the declared type
         text = (
             raw
             if isinstance(raw, str)

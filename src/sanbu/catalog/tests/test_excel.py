@@ -308,7 +308,7 @@ def test_error_file_imports_nothing_and_names_each_cell(
     digit = stdnum_uscc.calc_check_digit(bad_uscc[:-1])
     assert lines == [
         f"资源!3 提供方代码：统一社会信用代码校验位错误：末位应为“{digit}”，请核对原证照。",
-        "资源!4 共享条件：有条件共享时必须填写共享条件（CAT-5）。",
+        "资源!4 共享条件：有条件共享的资源未填写共享条件（CAT-5，依据：002 篇三 第十一条（赣府厅发〔2023〕12号））。填写具体的共享条件（如：仅限办理社保业务的部门使用）",
         "资源!5 共享方式：“飞鸽传书”不是可选值，请从下拉列表中选择：共享平台-接口、共享平台-文件、共享平台-数据库、邮件、介质。",
         "资源!5 是否向社会开放：“也许”不是有效值，请填写“是”或“否”。",
         f"资源!6 提供方代码：您无权为“{other_dept.name}”导入目录：部门数据管理员只能导入本部门的资源，请删除此行或由该部门导入。",
@@ -319,7 +319,7 @@ def test_error_file_imports_nothing_and_names_each_cell(
         "L 逻辑型、M 备注型、G 通用型、B 双精度型、I 整型、F 浮点型。",
     ]  # fmt: skip
     codes = {e.code for e in report.errors}
-    assert {"import.uscc.checksum", "import.resource.required", "import.cell.choice", "import.cell.bool",
+    assert {"import.uscc.checksum", "import.resource.rule.CAT-5", "import.cell.choice", "import.cell.bool",
             "import.provider.forbidden", "import.item.unknown_element", "import.item.orphan"} <= codes  # fmt: skip
     assert report.errors[0].cell == "F3"
     assert Resource.objects.count() == 0 and ResourceItem.objects.count() == 0
@@ -600,7 +600,7 @@ def test_import_command(dept: Any, steward: Any, tmp_path: Path, capsys: Any) ->
         call_command("import_catalog", str(bad), "--as", "steward")
     assert exc.value.returncode == 1
     assert capsys.readouterr().out.splitlines() == [
-        "资源!2 共享条件：有条件共享时必须填写共享条件（CAT-5）。"
+        "资源!2 共享条件：有条件共享的资源未填写共享条件（CAT-5，依据：002 篇三 第十一条（赣府厅发〔2023〕12号））。填写具体的共享条件（如：仅限办理社保业务的部门使用）"
     ]
 
     call_command("import_catalog", str(good), "--as", "steward", "--dry-run")

@@ -341,7 +341,7 @@ def test_register_form_errors_are_chinese_and_next_to_fields(steward: Any) -> No
     )
     page = html(r)
     assert "信息资源名称为必填项。" in page
-    assert "有条件共享时必须填写共享条件（CAT-5）。" in page
+    assert "有条件共享的资源未填写共享条件（CAT-5，依据：002 篇三 第十一条（赣府厅发〔2023〕12号））。填写具体的共享条件（如：仅限办理社保业务的部门使用）" in page
     assert "引用数据元“不存在的数据元”不在数据元标准中" in page
     assert page.count('class="field has-error') >= 2
     assert not Resource.objects.exists()
