@@ -169,12 +169,14 @@ class ElementConflict(models.Model):
 
 class ResourceQuerySet(models.QuerySet["Resource"]):
     def visible_to(self, actor: Actor) -> ResourceQuerySet:
-        """Published and offline entries to anyone with a role; the rest to their owners and authorities."""
+        """Published, offline and once-published entries to anyone with a role; the rest to their owners
+        and authorities."""
         if actor.is_superuser:
             return self
         if not actor.has_any_role:
             return self.none()
-        visible = Q(state__in=[ResourceState.PUBLISHED, ResourceState.OFFLINE])
+        # once published, a resource stays findable (with its frozen versions) while a revision is reviewed
+        visible = Q(state__in=[ResourceState.PUBLISHED, ResourceState.OFFLINE]) | Q(published_version__gt=0)
         for prefix in actor.jurisdictions_for("catalog.resource.view_all"):
             visible |= Q(jurisdiction__code__startswith=prefix)
         depts = actor.departments_for("catalog.resource.view_all")

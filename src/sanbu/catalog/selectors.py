@@ -163,12 +163,13 @@ def duplicate_collections(*, actor: Actor, department_id: int | None = None) -> 
         assert element is not None and element.authority is not None
         key = (element.pk, element.authority.pk)
         if key not in suggestions:
-            providing = Resource.objects.filter(
-                department_id=element.authority.pk, items__element_id=element.pk
-            )
+            # only what the actor may see and what is really shared can be suggested as the source
             suggestions[key] = (
-                providing.filter(state=ResourceState.PUBLISHED).order_by("id").first()
-                or providing.order_by("id").first()
+                Resource.objects.visible_to(actor)
+                .shared()
+                .filter(department_id=element.authority.pk, items__element_id=element.pk)
+                .order_by("id")
+                .first()
             )
         suggested = suggestions[key]
         out.append(

@@ -578,17 +578,22 @@ def conflict_resolve(
 
 @transaction.atomic
 def item_link_element(*, actor: Actor, item_id: int, element_id: int) -> ResourceItem:
-    item = ResourceItem.objects.select_related("resource").select_for_update().filter(pk=item_id).first()
-    if item is None or not actor.can("catalog.resource.edit", item.resource.scope()):
+    """Link an item to the standard element it holds (CAT-3). It changes no data and no share
+    attribute, so the resource keeps its state; only a resource under review is left alone."""
+    item = ResourceItem.objects.filter(pk=item_id).first()
+    resource = _locked_resource(actor, item.resource_id, "catalog.resource.edit") if item else None
+    if item is None or resource is None:
         raise NotFound("catalog.item.not_found", "信息项不存在或您无权修改。")
+    _require_state(resource, EDITABLE_STATES, "关联数据元")
     element = DataElement.objects.filter(pk=element_id).first()
     if element is None:
         raise NotFound("catalog.element.not_found", "数据元不存在。")
     before = audit.snapshot(item, ["element_id"])
     item.element = element
     item.save(update_fields=["element"])
-    Resource.objects.filter(pk=item.resource_id).update(version=F("version") + 1)
+    Resource.objects.filter(pk=resource.pk).update(version=F("version") + 1)
     audit.record(actor=actor, action="catalog.item.link", obj=item, before=before)
+    search.index_resources([resource.pk])
     return item
 
 

@@ -56,12 +56,12 @@ def check_uscc(raw: str) -> IdCheck:
     try:
         uscc.validate(value)
     except ValidationError:
-        warnings.append("uscc.unusual")
+        warnings.append("该代码的格式不被 python-stdnum 认可（前 8 位应为数字），校验位正确，请核对原证照。")
     if value[:2] not in KNOWN_AUTHORITY_PREFIXES:
         warnings.append(f"登记管理部门代码“{value[:2]}”不常见，请核对。")
-    if not _place_known(value[2:8]):
+    if value[2:8].isdigit() and not _place_known(value[2:8]):
         warnings.append(f"行政区划码 {value[2:8]} 不在 GB/T 2260 中，请核对。")
-    return IdCheck(value, True, warnings=tuple(w for w in warnings if w != "uscc.unusual"))
+    return IdCheck(value, True, warnings=tuple(warnings))
 
 
 def check_citizen_id(raw: str) -> IdCheck:

@@ -315,7 +315,7 @@ def test_one_source_conflict_and_resolution(
 
 
 def test_duplicate_collection_and_link_suggestions(steward_actor: Any, other_dept: Any) -> None:
-    services.resource_register(actor=steward_actor, data=person_resource())
+    source = services.resource_register(actor=steward_actor, data=person_resource())
     other = actor_of(make_user("rs_steward", department=other_dept, roles=("steward",)))
     data = person_resource(name="参保人员信息", catalog_class="3", subclass="社会保障", items=[
         ItemInput(name="社保卡号", data_type="C", is_key=True),
@@ -326,6 +326,16 @@ def test_duplicate_collection_and_link_suggestions(steward_actor: Any, other_dep
     mine = services.resource_register(actor=other, data=data)
     flags = selectors.duplicate_collections(actor=SYSTEM, department_id=other_dept.pk)
     assert [(f.item_name, f.element_name) for f in flags] == [("公民身份号码", "公民身份号码")]
+    assert (
+        flags[0].suggested_resource_name == ""
+    )  # the source's resource is not shared yet: nothing to suggest
+    services.resource_submit(actor=steward_actor, resource_id=source.pk, expected_version=None)
+    services.resource_review(actor=SYSTEM, resource_id=source.pk, expected_version=None, approve=True)
+    services.resource_mount_rows(
+        actor=steward_actor, resource_id=source.pk, expected_version=None, file=rows(), filename="p.csv"
+    )
+    services.resource_publish(actor=steward_actor, resource_id=source.pk, expected_version=None)
+    flags = selectors.duplicate_collections(actor=SYSTEM, department_id=other_dept.pk)
     assert flags[0].suggested_resource_name == "常住人口基本信息"
     suggestions = {
         (s.item_name, s.element_name)
@@ -549,3 +559,22 @@ def test_damaged_xlsx_mount_is_an_error_not_a_crash(steward_actor: Any, authorit
         )
     assert any(e.code == "mount.file_damaged" for e in exc.value.errors)
     assert DataRow.objects.filter(resource_id=r.pk).count() == 0
+
+
+def test_once_published_stays_visible_during_revision(
+    steward_actor: Any, authority_actor: Any, other_dept: Any
+) -> None:
+    r = services.resource_register(actor=steward_actor, data=person_resource())
+    services.resource_submit(actor=steward_actor, resource_id=r.pk, expected_version=None)
+    services.resource_review(actor=authority_actor, resource_id=r.pk, expected_version=None, approve=True)
+    services.resource_mount_interface(
+        actor=steward_actor, resource_id=r.pk, expected_version=None, url="https://a.gov.cn/x"
+    )
+    services.resource_publish(actor=steward_actor, resource_id=r.pk, expected_version=None)
+    services.resource_update(
+        actor=steward_actor, resource_id=r.pk, expected_version=None, data=person_resource(summary="修订中")
+    )
+    consumer = actor_of(make_user("rev_consumer", department=other_dept, roles=("consumer",)))
+    assert selectors.resource_get(actor=consumer, resource_id=r.pk).state == ResourceState.DRAFT
+    assert [v.number for v in selectors.resource_versions(actor=consumer, resource_id=r.pk)] == [1]
+    assert not Resource.objects.shared().filter(pk=r.pk).exists()

@@ -98,3 +98,11 @@ def test_places_tree() -> None:
     assert yiyuan is not None and yiyuan.name == "沂源县" and yiyuan.parent_code == "370300"
     assert places.get("370000") is not None and places.get("370000").parent_code is None  # type: ignore[union-attr]
     assert len(places.all_places()) > 3000
+
+
+def test_code_stdnum_rejects_is_accepted_with_a_warning() -> None:
+    from stdnum.cn import uscc
+
+    body = "Y1370300123456788"
+    result = check_uscc(body + uscc.calc_check_digit(body))
+    assert result.ok and any("python-stdnum" in w for w in result.warnings)

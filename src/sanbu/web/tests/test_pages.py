@@ -473,9 +473,16 @@ def test_conflict_resolve_form(authority: Any, steward_actor: Any, other_dept: A
 def test_duplicates_and_link_suggestions(
     authority: Any, steward_actor: Any, other_dept: Any, steward: Any
 ) -> None:
-    register(steward_actor, name="人口基本信息", items=[
+    source = register(steward_actor, name="人口基本信息", items=[
         ItemInput(name="公民身份号码", data_type="C", element="公民身份号码", is_key=True),
         ItemInput(name="姓名", data_type="C", element="姓名", is_authoritative=True)])  # fmt: skip
+    from sanbu.core.actor import SYSTEM
+
+    services.resource_submit(actor=SYSTEM, resource_id=source.pk, expected_version=None)
+    services.resource_review(actor=SYSTEM, resource_id=source.pk, expected_version=None, approve=True)
+    services.resource_mount_interface(actor=SYSTEM, resource_id=source.pk, expected_version=None,
+                                      url="https://data.zibo.gov.cn/api/rk")  # fmt: skip
+    services.resource_publish(actor=SYSTEM, resource_id=source.pk, expected_version=None)
     other = make_user("other-steward", department=other_dept, roles=("steward",))
     register(actor_of(other), name="个体户登记信息", items=[
         ItemInput(name="经营者姓名", data_type="C", element="姓名"),
