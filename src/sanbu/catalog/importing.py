@@ -996,6 +996,7 @@ def _apply(
         changes.append(
             audit.Change(
                 action="catalog.resource.update" if ex else "catalog.resource.register",
+                jurisdiction=dept.jurisdiction_id,
                 object_type="catalog.resource",
                 object_id=str(step.resource_id),
                 object_repr=f"{step.new_values['name']}（{step.code}）",

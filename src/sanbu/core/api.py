@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja import Path as PathParam
 from ninja import Query as QueryParam
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import SessionAuth
 
 from .actor import Actor, request_actor
@@ -44,6 +45,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return api.create_response(request, NotAuthenticated().as_dict(), status=401)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        message = str(exc)
+        if "CSRF" in message:
+            body = {
+                "code": "auth.csrf",
+                "message": "请求缺少有效的 CSRF 令牌：请刷新页面后重试，或在请求头 X-CSRFToken 中携带令牌。",
+                "details": {},
+            }
+        else:
+            body = {"code": f"http.{exc.status_code}", "message": message, "details": {}}
+        return api.create_response(request, body, status=exc.status_code)
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -116,6 +130,12 @@ def records(
 ) -> list[AuditRecordOut]:
     _require_audit(request)
     qs = ChangeRecord.objects.order_by("-seq")
+    actor = request_actor(request)
+    if not actor.is_superuser:
+        scope = Q(pk__in=[])
+        for prefix in actor.jurisdictions_for("audit.view"):
+            scope |= Q(jurisdiction__startswith=prefix)
+        qs = qs.filter(scope)
     if object_type:
         qs = qs.filter(object_type=object_type)
     if object_id:

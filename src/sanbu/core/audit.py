@@ -55,6 +55,7 @@ def _content(rec: ChangeRecord) -> bytes:
         "created_at": created,
         "actor": rec.actor_username,
         "department": rec.actor_department,
+        "jurisdiction": rec.jurisdiction,
         "action": rec.action,
         "object_type": rec.object_type,
         "object_id": rec.object_id,
@@ -79,6 +80,7 @@ class Change:
     object_repr: str = ""
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    jurisdiction: str = ""  # the object's; the actor's when empty
 
 
 def _lock_head() -> AuditHead:
@@ -107,6 +109,7 @@ def record_many(*, actor: Actor, changes: Iterable[Change]) -> list[ChangeRecord
             created_at=now,
             actor_username=actor.username[:150],
             actor_department=actor.department_uscc,
+            jurisdiction=(ch.jurisdiction or actor.jurisdiction)[:6],
             action=ch.action,
             object_type=ch.object_type,
             object_id=str(ch.object_id)[:64],
@@ -133,7 +136,9 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> ChangeRecord:
+    scope = getattr(obj, "scope", None)
     change = Change(
+        jurisdiction=scope().jurisdiction if callable(scope) else "",
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),

@@ -14,6 +14,8 @@ class ChangeRecord(models.Model):
     created_at = models.DateTimeField()
     actor_username = models.CharField(max_length=150, blank=True)
     actor_department = models.CharField(max_length=18, blank=True)
+    # where the changed object lives (GB/T 2260 code), so auditors read only their jurisdiction
+    jurisdiction = models.CharField(max_length=6, blank=True, db_index=True)
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=80)
     object_id = models.CharField(max_length=64, db_index=True)

@@ -106,3 +106,31 @@ def test_failed_service_leaves_no_record(db: Any) -> None:
         department_create(actor=SYSTEM, name="坏部门", uscc="11370300MB2840123X", jurisdiction="370300")
     assert ChangeRecord.objects.count() == before
     assert AuditHead.objects.get(pk=1).last_seq == before
+
+
+def test_auditors_read_only_their_jurisdiction(db: Any) -> None:
+    from django.test import Client
+
+    from sanbu.core.testing import make_user
+
+    make_department("淄博市某局")
+    make_department("济南市某局", jurisdiction="370100")
+    zibo_auditor = make_user("zb_auditor", roles=("auditor",), jurisdiction="370300")
+    client = Client()
+    client.force_login(zibo_auditor)
+    rows = client.get("/api/audit/records").json()
+    assert {r["object_repr"] for r in rows} == {"淄博市某局"}
+    assert ChangeRecord.objects.filter(jurisdiction="370100").count() == 1
+
+
+def test_csrf_failure_has_the_error_shape(db: Any) -> None:
+    from django.test import Client
+
+    from sanbu.core.testing import make_user
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(
+        make_user("csrf_steward", department=make_department("淄博市某局"), roles=("steward",))
+    )
+    response = client.post("/api/catalog/resources", {}, content_type="application/json")
+    assert response.status_code == 403 and response.json()["code"] == "auth.csrf"
