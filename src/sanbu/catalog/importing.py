@@ -26,6 +26,7 @@ from sanbu.core import audit
 from sanbu.core.actor import Actor
 from sanbu.core.identifiers import check_uscc
 from sanbu.orgs.models import Department
+from sanbu.policy.sources import source_of
 
 from . import codes, search, services
 from .elements import ElementIndex
@@ -1031,7 +1032,7 @@ def _claims(actor: Actor, steps: list[_Step]) -> list[str]:
         )
         if conflict is not None:
             warnings.append(
-                f"“{dept.name}”声明为数据元“{element.name}”的权威来源，与现有权威来源冲突，已提交平台管理员处理（一数一源）。"
+                f"“{dept.name}”声明为数据元“{element.name}”的权威来源，与现有权威来源冲突，已提交平台管理员处理（CAT-2 一数一源，依据：{source_of('CAT-2')}）。"
             )
     return warnings
 

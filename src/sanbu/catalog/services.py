@@ -209,7 +209,7 @@ def claim_authority(*, actor: Actor, department: Department, element: DataElemen
         element=element,
         incumbent_id=element.authority_id,
         claimant=department,
-        note=f"{department.name}声明为“{element.name}”的权威来源，与现有权威来源冲突。",
+        note=f"{department.name}声明为“{element.name}”的权威来源，与现有权威来源冲突（CAT-2 一数一源）。",
     )
     audit.record(actor=actor, action="catalog.conflict.open", obj=conflict)
     return conflict

@@ -14,6 +14,7 @@ from sanbu.catalog import selectors, services
 from sanbu.catalog.models import ResourceItem
 from sanbu.core.actor import Actor
 from sanbu.core.errors import NotFound, SanbuError
+from sanbu.policy.sources import source_of
 
 from .common import Pager, actor_of, error_view, int_or_none
 
@@ -126,6 +127,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     ctx = {
         "rows": rows[pager.offset : pager.offset + pager.size],
         "pager": pager,
+        "cat2_source": source_of("CAT-2"),
         **_tabs(actor, "duplicates"),
     }
     return render(request, "catalog/duplicates.html", ctx)
