@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from sanbu.catalog.api import router as catalog_router
 from sanbu.core.api import ActorSessionAuth, install_error_handlers
 from sanbu.core.api import router as audit_router
+from sanbu.exchange.api import router as exchange_router
 from sanbu.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -18,4 +19,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/orgs", orgs_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/exchange", exchange_router)
 api.add_router("/audit", audit_router)

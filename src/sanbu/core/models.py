@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -42,3 +43,47 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.last_seq} {self.last_hash[:12]}"
+
+
+class CalendarDay(models.Model):
+    """One day of the authority's working-day table: a holiday or a make-up working day (调休上班).
+
+    Entered from the State Council's notice for years ``chinesecalendar`` does not know yet, or to correct
+    it; a row always wins over the package. Written only by ``core.calendar.calendar_day_set``.
+    """
+
+    day = models.DateField(unique=True)
+    is_workday = models.BooleanField()
+    name = models.CharField(max_length=50, blank=True)  # the holiday, e.g. 国庆节
+    # the notice it follows: 国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔…〕…号）
+    source = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        kind = "上班" if self.is_workday else "放假"
+        return f"{self.day.isoformat()} {self.name}{kind}"
+
+
+class CalendarYear(models.Model):
+    """A year whose holiday schedule the authority confirmed (deadlines in it are no longer provisional)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    confirmed = models.BooleanField(default=False)
+    source = models.TextField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年节假日安排（{'已确认' if self.confirmed else '未确认'}）"

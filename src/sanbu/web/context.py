@@ -39,6 +39,8 @@ def _nav(request: HttpRequest, actor: Any) -> list[NavItem]:
         items.append(("review", _("审核队列"), reverse("review-queue"), review_queue(actor=actor).count()))
     if actor.may("catalog.element.view"):
         items.append(("elements", _("数据元标准"), reverse("element-list"), 0))
+    if actor.may("exchange.app.view"):
+        items.append(("apps", _("应用与密钥"), reverse("exchange-apps"), 0))
 
     def is_active(key: str, url: str) -> bool:
         if key == "home":
@@ -46,7 +48,7 @@ def _nav(request: HttpRequest, actor: Any) -> list[NavItem]:
         if key == "catalog":
             return path.startswith(url) and not any(
                 path.startswith(reverse(n))
-                for n in ("resource-new", "catalog-import", "review-queue", "element-list")
+                for n in ("resource-new", "catalog-import", "review-queue", "element-list", "exchange-apps")
             )
         return path.startswith(url)
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from .views import catalog, elements, home, review, steward
+from .views import apps, catalog, elements, home, review, steward
 
 
 class IdConverter:
@@ -40,4 +40,10 @@ urlpatterns = [
     path("catalog/elements/duplicates/", elements.duplicates, name="element-duplicates"),
     path("catalog/elements/links/", elements.links, name="element-links"),
     path("catalog/items/<id:item_id>/link/", elements.item_link, name="item-link"),
+    path("exchange/apps/", apps.app_list, name="exchange-apps"),
+    path("exchange/apps/<id:pk>/", apps.app_detail, name="exchange-app"),
+    path("exchange/apps/<id:pk>/disable/", apps.app_disable, name="exchange-app-disable"),
+    path("exchange/apps/<id:pk>/keys/", apps.key_issue, name="exchange-key-issue"),
+    path("exchange/keys/<id:pk>/rotate/", apps.key_rotate, name="exchange-key-rotate"),
+    path("exchange/keys/<id:pk>/revoke/", apps.key_revoke, name="exchange-key-revoke"),
 ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "sanbu.orgs",
     "sanbu.catalog",
     "sanbu.datastore",
+    "sanbu.exchange",
     "sanbu.web",
     "sanbu.demo",
 ]

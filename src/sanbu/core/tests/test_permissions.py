@@ -26,6 +26,7 @@ from sanbu.catalog.models import DataElement, ElementConflict, Resource
 from sanbu.core.actor import SYSTEM
 from sanbu.core.identifiers import make_citizen_id, make_uscc
 from sanbu.core.testing import make_department, make_user
+from sanbu.exchange import services as exchange_services
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -121,6 +122,10 @@ def world(db: Any) -> World:
     ids["item_a"] = item_a.pk
     ids["item_c"] = Resource.objects.get(pk=ids["c_draft"]).items.get(name="姓名").pk
     ids["name_element"] = DataElement.objects.get(name="姓名").pk
+    for prefix, dept in (("a", dept_a), ("b", dept_b), ("c", dept_c)):
+        app = exchange_services.app_register(actor=SYSTEM, name=f"{prefix}应用", department_id=dept.pk)
+        ids[f"app_{prefix}"] = app.pk
+        ids[f"key_{prefix}"] = exchange_services.key_issue(actor=SYSTEM, app_id=app.pk).key.pk
 
     def client_for(who: str | None) -> Client:
         client = Client()
@@ -180,6 +185,10 @@ class Case:
             return "element_id"
         if "/conflicts/" in self.path:
             return "conflict_id"
+        if "/exchange/apps/" in self.path:
+            return "app_id"
+        if "/exchange/keys/" in self.path:
+            return "app_key_id"
         return "item_id"
 
     def url(self, w: World, obj_key: str) -> str:
@@ -252,6 +261,18 @@ CASES = [
     Case("POST", "/catalog/import", "steward",
          multipart=lambda w: {"file": SimpleUploadedFile("c.xlsx", workbook_bytes(w.users["steward"].profile.department))}),
     Case("GET", "/catalog/export", "steward", query={}),
+    Case("GET", "/exchange/apps", "consumer", absent="app_a"),
+    Case("POST", "/exchange/apps", "steward", ok=201, body=lambda w: {"name": "新应用", "purpose": "核验"},
+         oos_body=lambda w: {"name": "越权应用", "department_id": w.ids["dept_b"]}),
+    Case("GET", "/exchange/apps/{obj}", "auditor", obj="app_a", oos="app_c"),
+    Case("POST", "/exchange/apps/{obj}/disable", "steward", obj="app_a", oos="app_b",
+         body=lambda w: {"reason": "系统下线"}),
+    Case("GET", "/exchange/apps/{obj}/keys", "authority", obj="app_b", oos="app_c"),
+    Case("POST", "/exchange/apps/{obj}/keys", "steward", ok=201, obj="app_a", oos="app_b", body=lambda w: {}),
+    Case("POST", "/exchange/keys/{obj}/rotate", "steward", ok=201, obj="key_a", oos="key_b",
+         body=lambda w: {"grace_hours": 24}),
+    Case("POST", "/exchange/keys/{obj}/revoke", "steward", obj="key_a", oos="key_b",
+         body=lambda w: {"reason": "密钥泄露"}),
     Case("GET", "/audit/verify", "auditor"),
     Case("GET", "/audit/records", "auditor"),
 ]  # fmt: skip

@@ -25,9 +25,12 @@ from sanbu.core.errors import NotFound, PermissionDenied
 from sanbu.core.identifiers import make_uscc
 from sanbu.core.models import ChangeRecord
 from sanbu.core.testing import actor_of, make_department, make_user
+from sanbu.exchange import services as exchange_services
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
+# Modules besides ``*.services`` whose public functions write (and so must check permission).
+WRITERS = {"sanbu.catalog.excel", "sanbu.core.calendar"}
 # Functions that take an actor but are only called by services after those have checked permission.
 INTERNAL = {"sanbu.catalog.services.claim_authority"}
 
@@ -71,13 +74,21 @@ CALLS: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "sanbu.catalog.services.item_link_element": lambda c: {"item_id": c["item"].pk, "element_id": c["element"].pk},
     "sanbu.catalog.services.element_save": lambda c: {"identifier": "DE99999", "name": "无权数据元", "data_type": "C"},
     "sanbu.catalog.excel.catalog_import": lambda c: {"file": _workbook(c["dept"])},
+    "sanbu.exchange.services.app_register": lambda c: {"name": "无权登记的应用"},
+    "sanbu.exchange.services.app_disable": lambda c: {"app_id": c["app"].pk},
+    "sanbu.exchange.services.key_issue": lambda c: {"app_id": c["app"].pk},
+    "sanbu.exchange.services.key_rotate": lambda c: {"app_key_id": c["app_key"].pk},
+    "sanbu.exchange.services.key_revoke": lambda c: {"app_key_id": c["app_key"].pk, "reason": "x"},
+    "sanbu.core.calendar.calendar_day_set": lambda c: {
+        "day": __import__("datetime").date(2027, 1, 1), "is_workday": False, "name": "元旦", "source": "国务院办公厅通知"},
+    "sanbu.core.calendar.calendar_year_confirm": lambda c: {"year": 2026, "source": "国务院办公厅通知"},
 }  # fmt: skip
 
 
 def _service_functions() -> dict[str, Callable[..., Any]]:
     found: dict[str, Callable[..., Any]] = {}
     for mod in pkgutil.walk_packages(sanbu.__path__, "sanbu."):
-        if not (mod.name.endswith(".services") or mod.name in {"sanbu.catalog.excel"}):
+        if not (mod.name.endswith(".services") or mod.name in WRITERS):
             continue
         module = importlib.import_module(mod.name)
         for name, fn in inspect.getmembers(module, inspect.isfunction):
@@ -106,12 +117,16 @@ def ctx(db: Any) -> Ctx:
     element = DataElement.objects.get(name="市场主体名称")
     catalog_services.claim_authority(actor=SYSTEM, department=dept, element=element)
     conflict = catalog_services.claim_authority(actor=SYSTEM, department=other, element=element)
+    app = exchange_services.app_register(actor=steward, name="已有应用")
+    app_key = exchange_services.key_issue(actor=steward, app_id=app.pk).key
     return {
         "dept": dept,
         "resource": Resource.objects.get(pk=resource.pk),
         "element": element,
         "conflict": conflict,
         "item": resource.items.get(),
+        "app": app,
+        "app_key": app_key,
         "nobody": actor_of(make_user("svc_nobody", department=dept)),
     }
 

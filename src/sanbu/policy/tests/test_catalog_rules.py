@@ -108,3 +108,12 @@ def test_population_resources_are_keyed_by_citizen_id() -> None:
     key = ItemFacts("公民身份号码", "unconditional", "公民身份号码", element_id="DE00001", is_key=True)
     assert keys(facts(subclass="人口", items=(key,))).outcome is Outcome.ALLOW
     assert keys(facts(subclass="法人单位", items=(key,))).outcome is Outcome.WARN
+
+
+def test_decision_as_dict_is_what_the_api_shows() -> None:
+    d = share_attribute(facts(share_type="none"))
+    assert d.as_dict() == {
+        "rule_id": "CAT-5", "outcome": "block", "reason": d.reason,
+        "fact": {"name": "no_share_basis", "value": ""}, "remedy": d.remedy, "source": d.source,
+    }  # fmt: skip
+    assert share_attribute(facts()).as_dict()["fact"] is None

@@ -66,3 +66,19 @@
     if (first && first.focus) first.focus();
   });
 })();
+
+/* Copy a new key to the clipboard (the input stays selected, so Ctrl+C works as well). */
+document.addEventListener("click", function (ev) {
+  var button = ev.target.closest ? ev.target.closest("[data-copy]") : null;
+  if (!button) return;
+  var field = document.querySelector(button.getAttribute("data-copy"));
+  if (!field) return;
+  field.focus();
+  field.select();
+  var done = function () { button.textContent = "已复制"; };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(field.value).then(done, function () { if (document.execCommand("copy")) done(); });
+  } else if (document.execCommand("copy")) {
+    done();
+  }
+});

@@ -1,0 +1,1 @@
+"""Sharing and exchange: consumer apps and their keys (demands, grants and the gateway come later)."""
