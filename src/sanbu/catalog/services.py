@@ -475,8 +475,9 @@ def resource_mount_rows(
     )  # fmt: skip
     key = loading.key_item(items)
     loading.store_rows(
-        resource_id=resource.pk, mount_id=mount.pk, rows=parsed.rows, key_name=key.name if key else None
-    )
+        resource_id=resource.pk, mount_id=mount.pk, rows=parsed.rows, key_name=key.name if key else None,
+        protected=loading.protected_items(items, resource.data_grade),
+    )  # fmt: skip
     resource_id, mount_id = resource.pk, mount.pk
     transaction.on_commit(lambda: loading.drop_other_mounts(resource_id=resource_id, keep_mount_id=mount_id))
     target = ResourceState.PUBLISHED if resource.state == ResourceState.PUBLISHED else ResourceState.MOUNTED

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from typing import IO, Any
 
 from django.db import transaction
 
+from sanbu.core import fieldcrypt
 from sanbu.core.identifiers import check_citizen_id, check_uscc
 
 from .models import DataRow
@@ -274,22 +276,86 @@ def parse_rows(*, file: IO[bytes], filename: str, items: Sequence[Any]) -> Parse
     return result
 
 
+# 公民身份号码, 姓名, 户籍地址, 现住址, 移动电话号码 (policy.rules.catalog.PERSONAL_ELEMENTS)
+PERSON_ELEMENTS = {"DE00001", "DE00002", "DE00006", "DE00007", "DE00008"}
+PERSON_MASKINGS = {"id_number", "mobile", "name", "address"}
+PROTECTED_GRADES = {"important", "core"}
+
+
+def protected_items(items: Sequence[Any], data_grade: str) -> set[str]:
+    """Names of the items stored SM4-encrypted (CAT-7): personal identifiers of 重要/核心 resources.
+
+    An item identifies a person when it references 公民身份号码, 姓名, 户籍地址, 现住址 or 移动电话号码
+    (DE00001/2/6/7/8), is a 公民身份号码 by name, or is masked as an ID number, mobile, name or address.
+    """
+    if data_grade not in PROTECTED_GRADES:
+        return set()
+    return {
+        i.name
+        for i in items
+        if _element_id(i) in PERSON_ELEMENTS
+        or id_kind(i) == "id"
+        or getattr(i, "masking", "none") in PERSON_MASKINGS
+    }
+
+
+def protect_row(row: dict[str, Any], protected: AbstractSet[str]) -> dict[str, Any]:
+    """The row as stored: protected values encrypted (as text), ``None`` kept as ``None``."""
+    if not protected:
+        return row
+    return {
+        name: fieldcrypt.encrypt(value if isinstance(value, str) else str(value))
+        if name in protected and value is not None
+        else value
+        for name, value in row.items()
+    }
+
+
+def stored_key(value: Any, *, protected: bool) -> str:
+    """What ``DataRow.key`` holds for a key value: the text, or its blind index when protected."""
+    text = str(value if value is not None else "").strip()
+    if protected and text:
+        return fieldcrypt.blind_index(text)
+    return text[:64]
+
+
+def read_value(raw: Any) -> Any:
+    """A stored value as plaintext: ``sm4:`` values decrypted, others passed through."""
+    return fieldcrypt.read(raw)
+
+
+def read_row(data: dict[str, Any]) -> dict[str, Any]:
+    return {name: fieldcrypt.read(value) for name, value in data.items()}
+
+
 def store_rows(
-    *, resource_id: int, mount_id: int, rows: list[dict[str, Any]], key_name: str | None = None
+    *,
+    resource_id: int,
+    mount_id: int,
+    rows: list[dict[str, Any]],
+    key_name: str | None = None,
+    protected: AbstractSet[str] = frozenset(),
 ) -> int:
     """Add the rows of a new mount (on the datastore alias, in its own transaction).
+
+    Values of ``protected`` items are stored SM4-encrypted; a protected key item is indexed by its
+    blind index (keyed HMAC-SM3) instead of the plaintext.
 
     Earlier mounts' rows stay until the catalog transaction that made this mount current commits
     (``drop_other_mounts`` on commit): a failure in between leaves the old data served and only
     orphan rows of a mount that never became current, which the next successful mount removes.
     """
+    key_protected = bool(key_name) and key_name in protected
     with transaction.atomic(using="datastore"):
         batch: list[DataRow] = []
         for n, row in enumerate(rows, start=1):
-            key = str(row.get(key_name) or "") if key_name else ""
+            key = stored_key(row.get(key_name), protected=key_protected) if key_name else ""
             batch.append(
-                DataRow(resource_id=resource_id, mount_id=mount_id, row_no=n, key=key[:64], data=row)
-            )
+                DataRow(
+                    resource_id=resource_id, mount_id=mount_id, row_no=n, key=key,
+                    data=protect_row(row, protected),
+                )
+            )  # fmt: skip
             if len(batch) >= 2000:
                 DataRow.objects.bulk_create(batch)
                 batch.clear()

@@ -5,6 +5,8 @@ A response carrying a new key is marked ``Cache-Control: no-store`` so no proxy 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -13,16 +15,24 @@ from sanbu.core.actor import request_actor
 from sanbu.core.api import MAX_ID, IdPath
 
 from . import selectors, services
-from .models import AppStatus
+from .models import AppStatus, RequestState
 from .schemas import (
     ExchangeAppDisableIn,
     ExchangeAppIn,
     ExchangeAppOut,
+    ExchangeApproveIn,
+    ExchangeGrantOut,
+    ExchangeGrantRevokeIn,
     ExchangeIssuedKeyOut,
     ExchangeKeyIssueIn,
     ExchangeKeyOut,
     ExchangeKeyRevokeIn,
     ExchangeKeyRotateIn,
+    ExchangeRefuseIn,
+    ExchangeRequestIn,
+    ExchangeRequestOut,
+    ExchangeResubmitIn,
+    ExchangeStepIn,
 )
 
 router = Router(tags=["exchange"])
@@ -110,3 +120,117 @@ def rotate_key(
 def revoke_key(request: HttpRequest, app_key_id: IdPath, body: ExchangeKeyRevokeIn) -> ExchangeKeyOut:
     key = services.key_revoke(actor=request_actor(request), app_key_id=app_key_id, reason=body.reason)
     return ExchangeKeyOut.of(key)
+
+
+# --- share requests and grants ---------------------------------------------------------------------
+
+LIST_LIMIT = 1000
+
+
+class ExchangeRequestQuery(Schema):
+    state: RequestState | None = None
+
+
+class ExchangeGrantQuery(Schema):
+    app_id: int | None = Field(None, ge=1, le=MAX_ID)
+    active: bool | None = None
+
+
+def _request_out(request: HttpRequest, request_id: int) -> ExchangeRequestOut:
+    return ExchangeRequestOut.of(selectors.request_get(actor=request_actor(request), request_id=request_id))
+
+
+def _requests_out(qs: Any) -> list[ExchangeRequestOut]:
+    return [ExchangeRequestOut.of(r) for r in qs.prefetch_related("items", "history")[:LIST_LIMIT]]
+
+
+@router.post("/requests", response={201: ExchangeRequestOut}, summary="提交共享申请（无条件共享的立即授权）")
+def submit_request(request: HttpRequest, body: ExchangeRequestIn) -> Status[ExchangeRequestOut]:
+    req = services.request_submit(
+        actor=request_actor(request), app_id=body.app_id, resource_id=body.resource_id, item_ids=body.item_ids,
+        purpose=body.purpose, legal_basis=body.legal_basis, period_start=body.period_start,
+        period_end=body.period_end, consumer_approval=body.consumer_approval,
+    )  # fmt: skip
+    return Status(201, _request_out(request, req.pk))
+
+
+@router.get("/requests", response=list[ExchangeRequestOut], summary="本部门提出的共享申请")
+def list_my_requests(request: HttpRequest, query: Query[ExchangeRequestQuery]) -> list[ExchangeRequestOut]:
+    return _requests_out(selectors.request_mine(actor=request_actor(request), state=query.state or ""))
+
+
+@router.get(
+    "/requests/inbox", response=list[ExchangeRequestOut], summary="待我办理的共享申请（期限近的在前）"
+)
+def list_inbox(request: HttpRequest) -> list[ExchangeRequestOut]:
+    return _requests_out(selectors.request_inbox(actor=request_actor(request)))
+
+
+@router.get("/requests/overdue", response=list[ExchangeRequestOut], summary="超期未答复的共享申请（督办）")
+def list_overdue(request: HttpRequest) -> list[ExchangeRequestOut]:
+    return _requests_out(selectors.request_overdue(actor=request_actor(request)))
+
+
+@router.get("/requests/{request_id}", response=ExchangeRequestOut, summary="共享申请详情")
+def get_request(request: HttpRequest, request_id: IdPath) -> ExchangeRequestOut:
+    return _request_out(request, request_id)
+
+
+@router.post(
+    "/requests/{request_id}/accept", response=ExchangeRequestOut, summary="受理共享申请（平台管理部门）"
+)
+def accept_request(request: HttpRequest, request_id: IdPath, body: ExchangeStepIn) -> ExchangeRequestOut:
+    services.request_accept(
+        actor=request_actor(request), request_id=request_id, expected_version=body.version, note=body.note
+    )
+    return _request_out(request, request_id)
+
+
+@router.post(
+    "/requests/{request_id}/approve", response=ExchangeRequestOut, summary="同意共享申请（提供部门）"
+)
+def approve_request(request: HttpRequest, request_id: IdPath, body: ExchangeApproveIn) -> ExchangeRequestOut:
+    services.request_approve(
+        actor=request_actor(request), request_id=request_id, expected_version=body.version, note=body.note,
+        lift_masking_item_ids=body.lift_masking_item_ids,
+    )  # fmt: skip
+    return _request_out(request, request_id)
+
+
+@router.post(
+    "/requests/{request_id}/refuse", response=ExchangeRequestOut, summary="拒绝共享申请（须说明理由）"
+)
+def refuse_request(request: HttpRequest, request_id: IdPath, body: ExchangeRefuseIn) -> ExchangeRequestOut:
+    services.request_refuse(
+        actor=request_actor(request), request_id=request_id, expected_version=body.version, reason=body.reason
+    )
+    return _request_out(request, request_id)
+
+
+@router.post(
+    "/requests/{request_id}/resubmit",
+    response={201: ExchangeRequestOut},
+    summary="修改被拒绝的申请并重新提交",
+)
+def resubmit_request(
+    request: HttpRequest, request_id: IdPath, body: ExchangeResubmitIn
+) -> Status[ExchangeRequestOut]:
+    new = services.request_resubmit(
+        actor=request_actor(request), request_id=request_id, expected_version=body.version,
+        item_ids=body.item_ids, purpose=body.purpose, legal_basis=body.legal_basis,
+        period_start=body.period_start, period_end=body.period_end, consumer_approval=body.consumer_approval,
+    )  # fmt: skip
+    return Status(201, _request_out(request, new.pk))
+
+
+@router.get("/grants", response=list[ExchangeGrantOut], summary="共享授权列表")
+def list_grants(request: HttpRequest, query: Query[ExchangeGrantQuery]) -> list[ExchangeGrantOut]:
+    grants = selectors.grant_list(actor=request_actor(request), app_id=query.app_id, active=query.active)
+    return [ExchangeGrantOut.of(g) for g in grants.prefetch_related("items")[:LIST_LIMIT]]
+
+
+@router.post("/grants/{grant_id}/revoke", response=ExchangeGrantOut, summary="撤销授权（立即生效）")
+def revoke_grant(request: HttpRequest, grant_id: IdPath, body: ExchangeGrantRevokeIn) -> ExchangeGrantOut:
+    actor = request_actor(request)
+    services.grant_revoke(actor=actor, grant_id=grant_id, reason=body.reason)
+    return ExchangeGrantOut.of(selectors.grant_get(actor=actor, grant_id=grant_id))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 GOOD_KEY = "k" * 20 + "-production-secret-0123456789"
+FIELD_KEYS = {"SANBU_FIELD_KEYS": "k1:" + "ab" * 16, "SANBU_BLIND_KEY": "cd" * 16}
 
 
 def _load(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -29,12 +30,17 @@ def test_short_secret_key_refused(tmp_path: Path) -> None:
 
 
 def test_debug_refused(tmp_path: Path) -> None:
-    proc = _load(tmp_path, SANBU_SECRET_KEY=GOOD_KEY, SANBU_DEBUG="1")
+    proc = _load(tmp_path, SANBU_SECRET_KEY=GOOD_KEY, SANBU_DEBUG="1", **FIELD_KEYS)
     assert proc.returncode != 0 and "DEBUG" in proc.stderr
 
 
-def test_good_production_settings_start_without_demo(tmp_path: Path) -> None:
+def test_field_keys_required(tmp_path: Path) -> None:
     proc = _load(tmp_path, SANBU_SECRET_KEY=GOOD_KEY)
+    assert proc.returncode != 0 and "SANBU_FIELD_KEYS" in proc.stderr
+
+
+def test_good_production_settings_start_without_demo(tmp_path: Path) -> None:
+    proc = _load(tmp_path, SANBU_SECRET_KEY=GOOD_KEY, **FIELD_KEYS)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "False"]
 

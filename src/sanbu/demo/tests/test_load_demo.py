@@ -21,6 +21,7 @@ from sanbu.core.actor import SYSTEM
 from sanbu.core.audit import verify_chain
 from sanbu.core.identifiers import check_citizen_id, check_uscc
 from sanbu.core.models import ChangeRecord
+from sanbu.datastore import loading
 from sanbu.datastore.models import DataRow
 from sanbu.demo.data import DEMO_PASSWORD
 from sanbu.orgs.models import Department, Role, RoleAssignment
@@ -61,7 +62,7 @@ def test_load_demo_builds_the_city_through_the_services() -> None:
     for items, check in ((id_items, check_citizen_id), (uscc_items, check_uscc)):
         for item in items.select_related("resource"):
             for data in DataRow.objects.filter(resource_id=item.resource_id).values_list("data", flat=True):
-                value = data[item.name]
+                value = loading.read_value(data[item.name])  # 重要 data is stored SM4-encrypted
                 assert check(value).ok, (item.resource.name, item.name, value)
                 assert value[2:6] == "3703" if check is check_uscc else value.startswith("3703")
                 checked += 1
