@@ -27,6 +27,8 @@ from sanbu.core.actor import SYSTEM
 from sanbu.core.identifiers import make_citizen_id, make_uscc
 from sanbu.core.testing import make_department, make_user
 from sanbu.exchange import services as exchange_services
+from sanbu.exchange.models import Grant, ShareRequest
+from sanbu.exchange.tests.sharing import item_ids, published_resource
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -126,6 +128,7 @@ def world(db: Any) -> World:
         app = exchange_services.app_register(actor=SYSTEM, name=f"{prefix}应用", department_id=dept.pk)
         ids[f"app_{prefix}"] = app.pk
         ids[f"key_{prefix}"] = exchange_services.key_issue(actor=SYSTEM, app_id=app.pk).key.pk
+    _share_requests(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
 
     def client_for(who: str | None) -> Client:
         client = Client()
@@ -134,6 +137,37 @@ def world(db: Any) -> World:
         return client
 
     return World(users, ids, client_for)
+
+
+def _share_requests(ids: dict[str, int], depts: dict[str, Any]) -> None:
+    """Conditional resources of a, b, c and requests at each step: consumer → provider."""
+    start, end = date(2026, 1, 1), date(2030, 12, 31)
+    cond = {p: published_resource(d, f"{p}有条件资源") for p, d in depts.items()}
+    for p, r in cond.items():
+        ids[f"{p}_cond"] = r.pk
+
+    def ask(consumer: str, provider: str, resource: Any = None) -> ShareRequest:
+        resource = resource or cond[provider]
+        return exchange_services.request_submit(
+            actor=SYSTEM, app_id=ids[f"app_{consumer}"], resource_id=resource.pk,
+            item_ids=item_ids(resource, "姓名"), purpose="权限测试", legal_basis="职责",
+            period_start=start, period_end=end,
+        )  # fmt: skip
+
+    ids["req_a_accept"] = ask("b", "a").pk  # b asks a: at 受理
+    ids["req_c_accept"] = ask("a", "c").pk  # a asks c (济南): outside 淄博 and outside b
+    for key, consumer, provider in (("req_a_approve", "b", "a"), ("req_b_approve", "a", "b")):
+        req = ask(consumer, provider)
+        exchange_services.request_accept(actor=SYSTEM, request_id=req.pk, expected_version=None)
+        ids[key] = req.pk
+    for key, consumer, provider in (("req_b_refused", "b", "a"), ("req_a_refused", "a", "b")):
+        req = ask(consumer, provider)
+        exchange_services.request_refuse(actor=SYSTEM, request_id=req.pk, expected_version=None, reason="测试")
+        ids[key] = req.pk
+    ShareRequest.objects.filter(pk__in=[ids["req_a_accept"], ids["req_c_accept"]]).update(due_date=date(2026, 1, 5))
+    published = {p: Resource.objects.get(pk=ids[f"{p}_published"]) for p in depts}
+    ids["grant_b"] = Grant.objects.get(request=ask("b", "a", published["a"])).pk  # a grants b, unconditional
+    ids["grant_a"] = Grant.objects.get(request=ask("a", "c", published["c"])).pk  # c grants a
 
 
 def version_of(w: World, key: str) -> int:
@@ -189,6 +223,10 @@ class Case:
             return "app_id"
         if "/exchange/keys/" in self.path:
             return "app_key_id"
+        if "/exchange/requests/" in self.path:
+            return "request_id"
+        if "/exchange/grants/" in self.path:
+            return "grant_id"
         return "item_id"
 
     def url(self, w: World, obj_key: str) -> str:
@@ -273,6 +311,30 @@ CASES = [
          body=lambda w: {"grace_hours": 24}),
     Case("POST", "/exchange/keys/{obj}/revoke", "steward", obj="key_a", oos="key_b",
          body=lambda w: {"reason": "密钥泄露"}),
+    Case("POST", "/exchange/requests", "consumer", ok=201,
+         body=lambda w: {"app_id": w.ids["app_b"], "resource_id": w.ids["a_cond"],
+                         "item_ids": item_ids(Resource.objects.get(pk=w.ids["a_cond"]), "姓名"),
+                         "purpose": "核验", "legal_basis": "职责", "period_start": "2026-01-01",
+                         "period_end": "2030-12-31"},
+         oos_body=lambda w: {"app_id": w.ids["app_a"], "resource_id": w.ids["b_cond"],
+                             "item_ids": item_ids(Resource.objects.get(pk=w.ids["b_cond"]), "姓名"),
+                             "purpose": "核验", "legal_basis": "职责", "period_start": "2026-01-01",
+                             "period_end": "2030-12-31"}),
+    Case("GET", "/exchange/requests", "consumer", absent="req_c_accept"),
+    Case("GET", "/exchange/requests/inbox", "steward", absent="req_b_approve"),
+    Case("GET", "/exchange/requests/overdue", "authority", absent="req_c_accept"),
+    Case("GET", "/exchange/requests/{obj}", "consumer", obj="req_a_accept", oos="req_c_accept"),
+    Case("POST", "/exchange/requests/{obj}/accept", "authority", obj="req_a_accept", oos="req_c_accept",
+         body=lambda w: {"version": 1, "note": "受理"}),
+    Case("POST", "/exchange/requests/{obj}/approve", "steward", obj="req_a_approve", oos="req_b_approve",
+         body=lambda w: {"version": 2}),
+    Case("POST", "/exchange/requests/{obj}/refuse", "steward", obj="req_a_approve", oos="req_b_approve",
+         body=lambda w: {"version": 2, "reason": "用途不明确"}),
+    Case("POST", "/exchange/requests/{obj}/resubmit", "consumer", ok=201, obj="req_b_refused", oos="req_a_refused",
+         body=lambda w: {"version": 2, "purpose": "补充用途说明"}),
+    Case("GET", "/exchange/grants", "consumer", absent="grant_a"),
+    Case("POST", "/exchange/grants/{obj}/revoke", "steward", obj="grant_b", oos="grant_a",
+         body=lambda w: {"reason": "超范围使用"}),
     Case("GET", "/audit/verify", "auditor"),
     Case("GET", "/audit/records", "auditor"),
 ]  # fmt: skip

@@ -12,6 +12,7 @@ import inspect
 import io
 import pkgutil
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -26,6 +27,8 @@ from sanbu.core.identifiers import make_uscc
 from sanbu.core.models import ChangeRecord
 from sanbu.core.testing import actor_of, make_department, make_user
 from sanbu.exchange import services as exchange_services
+from sanbu.exchange.models import Grant
+from sanbu.exchange.tests.sharing import item_ids, published_resource
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -79,6 +82,16 @@ CALLS: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "sanbu.exchange.services.key_issue": lambda c: {"app_id": c["app"].pk},
     "sanbu.exchange.services.key_rotate": lambda c: {"app_key_id": c["app_key"].pk},
     "sanbu.exchange.services.key_revoke": lambda c: {"app_key_id": c["app_key"].pk, "reason": "x"},
+    "sanbu.exchange.services.request_submit": lambda c: {
+        "app_id": c["app"].pk, "resource_id": c["resource"].pk, "item_ids": [c["item"].pk], "purpose": "x",
+        "legal_basis": "x", "period_start": __import__("datetime").date(2026, 1, 1),
+        "period_end": __import__("datetime").date(2030, 1, 1)},
+    "sanbu.exchange.services.request_accept": lambda c: {"request_id": c["share_request"].pk, "expected_version": None},
+    "sanbu.exchange.services.request_approve": lambda c: {"request_id": c["share_request"].pk, "expected_version": None},
+    "sanbu.exchange.services.request_refuse": lambda c: {
+        "request_id": c["share_request"].pk, "expected_version": None, "reason": "x"},
+    "sanbu.exchange.services.request_resubmit": lambda c: {"request_id": c["refused_request"].pk, "expected_version": None},
+    "sanbu.exchange.services.grant_revoke": lambda c: {"grant_id": c["grant"].pk, "reason": "x"},
     "sanbu.core.calendar.calendar_day_set": lambda c: {
         "day": __import__("datetime").date(2027, 1, 1), "is_workday": False, "name": "元旦", "source": "国务院办公厅通知"},
     "sanbu.core.calendar.calendar_year_confirm": lambda c: {"year": 2026, "source": "国务院办公厅通知"},
@@ -119,6 +132,20 @@ def ctx(db: Any) -> Ctx:
     conflict = catalog_services.claim_authority(actor=SYSTEM, department=other, element=element)
     app = exchange_services.app_register(actor=steward, name="已有应用")
     app_key = exchange_services.key_issue(actor=steward, app_id=app.pk).key
+    shared = published_resource(dept, "已共享资源")
+    open_res = published_resource(dept, "无条件资源", share_type="unconditional")
+    period = {"period_start": date(2026, 1, 1), "period_end": date(2030, 1, 1)}
+    ask = dict(app_id=app.pk, purpose="x", legal_basis="x", **period)
+    share_request = exchange_services.request_submit(
+        actor=SYSTEM, resource_id=shared.pk, item_ids=item_ids(shared, "姓名"), **ask  # type: ignore[arg-type]
+    )
+    refused = exchange_services.request_submit(
+        actor=SYSTEM, resource_id=shared.pk, item_ids=item_ids(shared, "姓名"), **ask  # type: ignore[arg-type]
+    )
+    exchange_services.request_refuse(actor=SYSTEM, request_id=refused.pk, expected_version=None, reason="x")
+    granted = exchange_services.request_submit(
+        actor=SYSTEM, resource_id=open_res.pk, item_ids=item_ids(open_res, "姓名"), **ask  # type: ignore[arg-type]
+    )
     return {
         "dept": dept,
         "resource": Resource.objects.get(pk=resource.pk),
@@ -127,6 +154,9 @@ def ctx(db: Any) -> Ctx:
         "item": resource.items.get(),
         "app": app,
         "app_key": app_key,
+        "share_request": share_request,
+        "refused_request": refused,
+        "grant": Grant.objects.get(request=granted),
         "nobody": actor_of(make_user("svc_nobody", department=dept)),
     }
 

@@ -6,88 +6,244 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0004_update_cycle_label_recent_index'),
-        ('exchange', '0001_initial'),
-        ('orgs', '0005_share_request_actions'),
+        ("catalog", "0004_update_cycle_label_recent_index"),
+        ("exchange", "0001_initial"),
+        ("orgs", "0005_share_request_actions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ShareRequest',
+            name="ShareRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(max_length=500, verbose_name='用途')),
-                ('legal_basis', models.CharField(max_length=500, verbose_name='依据')),
-                ('period_start', models.DateField(verbose_name='使用期限起')),
-                ('period_end', models.DateField(verbose_name='使用期限止')),
-                ('consumer_approval', models.CharField(blank=True, max_length=300, verbose_name='使用方审批或备案（涉密）')),
-                ('state', models.CharField(choices=[('pending', '办理中'), ('granted', '已同意'), ('refused', '已拒绝'), ('resubmitted', '已修改重提')], default='pending', max_length=16)),
-                ('steps', models.JSONField(default=list, verbose_name='审批环节')),
-                ('step_index', models.PositiveSmallIntegerField(default=0)),
-                ('current_step', models.CharField(blank=True, max_length=16, verbose_name='待办环节')),
-                ('masking_lifted', models.JSONField(blank=True, default=list, verbose_name='取消脱敏的信息项')),
-                ('round', models.PositiveSmallIntegerField(default=1, verbose_name='轮次')),
-                ('received_at', models.DateTimeField(verbose_name='收到时间')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='答复期限')),
-                ('due_provisional', models.BooleanField(default=False, verbose_name='期限为暂定')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='答复时间')),
-                ('refusal_reason', models.CharField(blank=True, max_length=500, verbose_name='拒绝理由')),
-                ('submitted_by', models.CharField(max_length=150)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('app', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='share_requests', to='exchange.consumerapp')),
-                ('consumer_department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='share_requests', to='orgs.department', verbose_name='使用部门')),
-                ('items', models.ManyToManyField(related_name='+', to='catalog.resourceitem', verbose_name='申请信息项')),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.jurisdiction')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='resubmissions', to='exchange.sharerequest', verbose_name='上一轮申请')),
-                ('provider_department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.department', verbose_name='提供部门')),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='share_requests', to='catalog.resource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("purpose", models.CharField(max_length=500, verbose_name="用途")),
+                ("legal_basis", models.CharField(max_length=500, verbose_name="依据")),
+                ("period_start", models.DateField(verbose_name="使用期限起")),
+                ("period_end", models.DateField(verbose_name="使用期限止")),
+                (
+                    "consumer_approval",
+                    models.CharField(blank=True, max_length=300, verbose_name="使用方审批或备案（涉密）"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "办理中"),
+                            ("granted", "已同意"),
+                            ("refused", "已拒绝"),
+                            ("resubmitted", "已修改重提"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("steps", models.JSONField(default=list, verbose_name="审批环节")),
+                ("step_index", models.PositiveSmallIntegerField(default=0)),
+                ("current_step", models.CharField(blank=True, max_length=16, verbose_name="待办环节")),
+                (
+                    "masking_lifted",
+                    models.JSONField(blank=True, default=list, verbose_name="取消脱敏的信息项"),
+                ),
+                ("round", models.PositiveSmallIntegerField(default=1, verbose_name="轮次")),
+                ("received_at", models.DateTimeField(verbose_name="收到时间")),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="答复期限")),
+                ("due_provisional", models.BooleanField(default=False, verbose_name="期限为暂定")),
+                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="答复时间")),
+                ("refusal_reason", models.CharField(blank=True, max_length=500, verbose_name="拒绝理由")),
+                ("submitted_by", models.CharField(max_length=150)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "app",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="share_requests",
+                        to="exchange.consumerapp",
+                    ),
+                ),
+                (
+                    "consumer_department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="share_requests",
+                        to="orgs.department",
+                        verbose_name="使用部门",
+                    ),
+                ),
+                (
+                    "items",
+                    models.ManyToManyField(
+                        related_name="+", to="catalog.resourceitem", verbose_name="申请信息项"
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.jurisdiction"
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resubmissions",
+                        to="exchange.sharerequest",
+                        verbose_name="上一轮申请",
+                    ),
+                ),
+                (
+                    "provider_department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.department",
+                        verbose_name="提供部门",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="share_requests",
+                        to="catalog.resource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('masking', models.JSONField(default=dict, verbose_name='脱敏方式')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_on', models.DateField(blank=True, null=True, verbose_name='到期日')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='撤销时间')),
-                ('revoked_by', models.CharField(blank=True, max_length=150)),
-                ('revoked_reason', models.CharField(blank=True, max_length=500, verbose_name='撤销原因')),
-                ('app', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='exchange.consumerapp')),
-                ('consumer_department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.department')),
-                ('items', models.ManyToManyField(related_name='+', to='catalog.resourceitem', verbose_name='授权信息项')),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.jurisdiction')),
-                ('provider_department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.department')),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='catalog.resource')),
-                ('request', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='grant', to='exchange.sharerequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("masking", models.JSONField(default=dict, verbose_name="脱敏方式")),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_on", models.DateField(blank=True, null=True, verbose_name="到期日")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="撤销时间")),
+                ("revoked_by", models.CharField(blank=True, max_length=150)),
+                ("revoked_reason", models.CharField(blank=True, max_length=500, verbose_name="撤销原因")),
+                (
+                    "app",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grants",
+                        to="exchange.consumerapp",
+                    ),
+                ),
+                (
+                    "consumer_department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.department"
+                    ),
+                ),
+                (
+                    "items",
+                    models.ManyToManyField(
+                        related_name="+", to="catalog.resourceitem", verbose_name="授权信息项"
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.jurisdiction"
+                    ),
+                ),
+                (
+                    "provider_department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.department"
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grants",
+                        to="catalog.resource",
+                    ),
+                ),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grant",
+                        to="exchange.sharerequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-granted_at', '-id'],
+                "ordering": ["-granted_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ShareRequestStep',
+            name="ShareRequestStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(choices=[('submit', '提交申请'), ('accept', '受理'), ('approve', '审核同意'), ('refuse', '拒绝'), ('grant', '授权')], max_length=16)),
-                ('actor', models.CharField(max_length=150)),
-                ('decision', models.CharField(choices=[('done', '已办理'), ('approved', '同意'), ('refused', '拒绝')], max_length=16)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor_department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.department')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='exchange.sharerequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("submit", "提交申请"),
+                            ("accept", "受理"),
+                            ("approve", "审核同意"),
+                            ("refuse", "拒绝"),
+                            ("grant", "授权"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("actor", models.CharField(max_length=150)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("done", "已办理"), ("approved", "同意"), ("refused", "拒绝")], max_length=16
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor_department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.department",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="exchange.sharerequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['request_id', 'at', 'id'],
+                "ordering": ["request_id", "at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='sharerequest',
-            index=models.Index(fields=['state', 'due_date'], name='exchange_request_due'),
+            model_name="sharerequest",
+            index=models.Index(fields=["state", "due_date"], name="exchange_request_due"),
         ),
     ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
-from sanbu.policy.decisions import Outcome
+from sanbu.policy.decisions import Decision, Outcome
 from sanbu.policy.rules import exchange as rules
 from sanbu.policy.rulesets import (
     CONDITIONAL_ANSWER_DAYS,
@@ -23,15 +24,15 @@ COND = rules.RequestedItem(2, "户籍地址", "conditional")
 NONE = rules.RequestedItem(3, "宗教信仰", "none")
 
 
-def facts(**over: object) -> rules.RequestFacts:
+def facts(**over: Any) -> rules.RequestFacts:
     base = rules.RequestFacts(
         resource_code="R1", resource_state="published", mounted=True, secrecy="non_secret", items=(OPEN,),
         consumer_department_id=2, provider_department_id=1,
     )  # fmt: skip
-    return dataclasses.replace(base, **over)  # type: ignore[arg-type]
+    return dataclasses.replace(base, **over)
 
 
-def blocking(decisions: list) -> list[str]:  # type: ignore[type-arg]
+def blocking(decisions: list[Decision]) -> list[str]:
     return [d.rule_id for d in decisions if d.blocks]
 
 
