@@ -41,6 +41,14 @@ def _nav(request: HttpRequest, actor: Any) -> list[NavItem]:
         items.append(("elements", _("数据元标准"), reverse("element-list"), 0))
     if actor.may("exchange.app.view"):
         items.append(("apps", _("应用与密钥"), reverse("exchange-apps"), 0))
+    if actor.may("exchange.request.submit"):
+        items.append(("requests", _("我的申请"), reverse("exchange-requests"), 0))
+    if actor.may("exchange.request.accept") or actor.may("exchange.request.approve"):
+        from sanbu.exchange.selectors import request_inbox
+
+        items.append(("inbox", _("待办申请"), reverse("exchange-inbox"), request_inbox(actor=actor).count()))
+    if actor.is_superuser or actor.jurisdictions_for("exchange.request.view"):
+        items.append(("ledger", _("共享台账"), reverse("exchange-ledger"), 0))
 
     def is_active(key: str, url: str) -> bool:
         if key == "home":
@@ -63,9 +71,11 @@ def platform(request: HttpRequest) -> dict[str, Any]:
 
         names = dict(Role.objects.filter(code__in=actor.roles).values_list("code", "name"))
         roles = [names.get(r, r) for r in sorted(actor.roles)]
+    may_request = bool(actor is not None and actor.is_authenticated and actor.may("exchange.request.submit"))
     return {
         "actor": actor,
         "platform_name": PLATFORM_NAME,
         "nav_items": _nav(request, actor) if actor is not None else [],
         "actor_roles": roles,
+        "can_request_share": may_request,
     }

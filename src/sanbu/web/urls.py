@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from .views import apps, catalog, elements, home, review, steward
+from .views import apps, catalog, elements, home, requests, review, steward
 
 
 class IdConverter:
@@ -46,4 +46,11 @@ urlpatterns = [
     path("exchange/apps/<id:pk>/keys/", apps.key_issue, name="exchange-key-issue"),
     path("exchange/keys/<id:pk>/rotate/", apps.key_rotate, name="exchange-key-rotate"),
     path("exchange/keys/<id:pk>/revoke/", apps.key_revoke, name="exchange-key-revoke"),
+    path("exchange/resources/<id:pk>/request/", requests.request_new, name="exchange-request-new"),
+    path("exchange/requests/", requests.requests_mine, name="exchange-requests"),
+    path("exchange/requests/<id:pk>/", requests.request_detail, name="exchange-request"),
+    path("exchange/requests/<id:pk>/resubmit/", requests.request_resubmit, name="exchange-request-resubmit"),
+    path("exchange/inbox/", requests.inbox, name="exchange-inbox"),
+    path("exchange/inbox/<id:pk>/<slug:action>/", requests.request_act, name="exchange-request-act"),
+    path("exchange/ledger/", requests.ledger, name="exchange-ledger"),
 ]
