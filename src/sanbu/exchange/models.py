@@ -57,6 +57,11 @@ class ConsumerApp(models.Model):
     status = models.CharField("状态", max_length=16, choices=AppStatus.choices, default=AppStatus.ACTIVE)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField("停用原因", max_length=200, blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        "调用频率上限（次/分钟）",
+        default=600,
+        help_text="共享网关对该应用每分钟受理的调用次数上限，所有工作进程合计。",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.CharField(max_length=150)
 
@@ -258,7 +263,7 @@ class GrantQuerySet(models.QuerySet["Grant"]):
 
     def active_on(self, when: datetime) -> GrantQuerySet:
         return self.filter(revoked_at__isnull=True).filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=when.date())
+            Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate(when))
         )
 
 
@@ -295,4 +300,25 @@ class Grant(models.Model):
         return Scope(jurisdiction=self.jurisdiction_id, department_id=self.provider_department_id)
 
     def is_active_on(self, when: datetime) -> bool:
-        return self.revoked_at is None and (self.expires_on is None or self.expires_on >= when.date())
+        return self.revoked_at is None and (
+            self.expires_on is None or self.expires_on >= timezone.localdate(when)
+        )
+
+
+class RateWindow(models.Model):
+    """The gateway's fixed-window call counter: one row per (app, window start), shared by all workers.
+
+    Written only by ``exchange.ratelimit`` with ``INSERT … ON CONFLICT DO UPDATE … RETURNING``.
+    """
+
+    app = models.ForeignKey(ConsumerApp, on_delete=models.CASCADE, related_name="+")
+    window_start = models.BigIntegerField()  # epoch seconds of the window's start
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["app", "window_start"], name="exchange_ratewindow_app_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_id}@{self.window_start}: {self.n}"

@@ -1,0 +1,119 @@
+"""Group commit of the gateway's access records into the audit chain.
+
+No answer is sent before its access record is committed. Committing each record alone would cost one
+disk flush per call; instead each process has one writer thread that takes every record waiting in its
+queue, appends the batch to the chain in one transaction on its own database connection, commits, and
+only then wakes the request threads that wait on those records. Batches form on their own when several
+calls are in flight (granian runs WSGI workers with several threads): while one batch commits, the next
+one gathers.
+
+- ``log(entry)`` queues a record and blocks until it is committed (``True``) or the write failed or
+  took longer than ``SANBU_GATEWAY_LOG_TIMEOUT`` seconds (``False``: the gateway then answers 503).
+- The thread starts lazily on first use and is keyed by PID, so a forked worker starts its own and
+  never shares a connection or a lock with its parent.
+- ``set_sync(True)`` writes each record in the calling thread instead (tests inside pytest-django's
+  per-test transaction, where another connection cannot see the test's data).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from sanbu.core import audit
+from sanbu.core.actor import Actor
+
+log_ = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+
+
+@dataclass
+class Entry:
+    actor: Actor
+    change: audit.Change
+    done: threading.Event = field(default_factory=threading.Event)
+    ok: bool = False
+
+
+def write_batch(entries: list[Entry]) -> None:
+    """Append the entries to the chain in one transaction (one commit, one flush)."""
+    with transaction.atomic():
+        for entry in entries:
+            # One record_many per entry: each record has its own actor (app) and request id; the chain
+            # head is locked once, by the first, for the whole transaction.
+            audit.record_many(actor=entry.actor, changes=[entry.change])
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.queue: queue.Queue[Entry] = queue.Queue()
+        self.pid = os.getpid()
+        self.thread = threading.Thread(target=self._run, name="sanbu-accesslog", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            ok = False
+            for attempt in range(2):
+                try:
+                    write_batch(batch)
+                    ok = True
+                    break
+                except Exception:  # a broken connection: drop it and try once more on a new one
+                    log_.exception("access log batch of %d failed (attempt %d)", len(batch), attempt + 1)
+                    connection.close()
+            for entry in batch:
+                entry.ok = ok
+                entry.done.set()
+
+
+_lock = threading.Lock()
+_writer: _Writer | None = None
+_sync = False
+
+
+def set_sync(value: bool) -> None:
+    global _sync
+    _sync = value
+
+
+def _get_writer() -> _Writer:
+    global _writer
+    w = _writer
+    if w is not None and w.pid == os.getpid() and w.thread.is_alive():
+        return w
+    with _lock:
+        if _writer is None or _writer.pid != os.getpid() or not _writer.thread.is_alive():
+            _writer = _Writer()
+        return _writer
+
+
+def timeout() -> float:
+    return float(getattr(settings, "SANBU_GATEWAY_LOG_TIMEOUT", 5.0))
+
+
+def log(actor: Actor, change: audit.Change) -> bool:
+    """Commit the access record; True once it is durable, False if it could not be written in time."""
+    entry = Entry(actor=actor, change=change)
+    if _sync:
+        try:
+            write_batch([entry])
+        except Exception:
+            log_.exception("access log write failed")
+            return False
+        return True
+    _get_writer().queue.put(entry)
+    return entry.done.wait(timeout()) and entry.ok
