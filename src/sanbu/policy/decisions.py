@@ -43,3 +43,16 @@ class Decision:
             "remedy": self.remedy,
             "source": self.source,
         }
+
+
+def cite(rule_id: str, outcome: Outcome, reason: str, fact: Fact, remedy: str) -> Decision:
+    """A decision carrying its rule's source (POLICY.md), so what users see and the policy never drift."""
+    from .sources import source_of
+
+    return Decision(rule_id, outcome, reason, fact, remedy, source_of(rule_id))
+
+
+def allow(rule_id: str) -> Decision:
+    from .sources import source_of
+
+    return Decision(rule_id, Outcome.ALLOW, source=source_of(rule_id))

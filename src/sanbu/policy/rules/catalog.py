@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..decisions import Decision, Fact, Outcome
-from ..sources import source_of
+from ..decisions import allow as _allow
+from ..decisions import cite as _decision
 
 # Base standard identifiers (catalog/data/elements.yaml) the rules reason about.
 CITIZEN_ID = "DE00001"
@@ -41,14 +42,6 @@ class ResourceFacts:
     items: tuple[ItemFacts, ...] = ()
     subclass: str = ""
     open_to_public: bool = False
-
-
-def _decision(rule_id: str, outcome: Outcome, reason: str, fact: Fact, remedy: str) -> Decision:
-    return Decision(rule_id, outcome, reason, fact, remedy, source_of(rule_id))
-
-
-def _allow(rule_id: str) -> Decision:
-    return Decision(rule_id, Outcome.ALLOW, source=source_of(rule_id))
 
 
 def share_attribute(r: ResourceFacts) -> Decision:

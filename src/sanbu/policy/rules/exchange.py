@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..decisions import Decision, Fact, Outcome
-from ..sources import source_of
+from ..decisions import allow as _allow
+from ..decisions import cite as _decision
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,6 @@ class RequestFacts:
     provider_department_id: int
     consumer_approval: str = ""  # 涉密: the consumer side's approval (document, approver), recorded at submit
     provider_approved: bool = False  # 涉密: the provider side's approval step has been signed
-
-
-def _decision(rule_id: str, outcome: Outcome, reason: str, fact: Fact, remedy: str) -> Decision:
-    return Decision(rule_id, outcome, reason, fact, remedy, source_of(rule_id))
-
-
-def _allow(rule_id: str) -> Decision:
-    return Decision(rule_id, Outcome.ALLOW, source=source_of(rule_id))
 
 
 def is_unconditional(r: RequestFacts) -> bool:
