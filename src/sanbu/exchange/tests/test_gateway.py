@@ -242,11 +242,13 @@ print(json.dumps(sum(ratelimit.hit(app_id, limit, now=now).allowed for _ in rang
 @pytest.mark.django_db(databases="__all__", transaction=True, serialized_rollback=True)
 def test_rate_limit_holds_across_two_processes() -> None:
     world = build()
-    db_name = str(connection.settings_dict["NAME"])
-    assert os.path.exists(db_name), "the test database must be a file shared by processes"
-    env = dict(
-        os.environ, DATABASE_URL=f"sqlite:///{db_name}", DJANGO_SETTINGS_MODULE="sanbu.config.settings.test"
-    )
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        assert os.path.exists(str(db["NAME"])), "the test database must be a file shared by processes"
+        url = f"sqlite:///{db['NAME']}"
+    else:  # the child processes connect to the same test database
+        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="sanbu.config.settings.test")
     env.pop("DATASTORE_URL", None)
     now = "1800000010"
     args = [sys.executable, "-c", CHILD, str(world.app.pk), "100", "70", now]
