@@ -1010,6 +1010,10 @@ def _load() -> LoadSummary:
         note="公民身份号码以市公安局人口库为唯一权威来源，张店分局通过共享平台获取，不再单独维护。",
     )  # fmt: skip
 
+    from .exchange_data import load_exchange
+
+    load_exchange(actors, departments, rng)
+
     states = Counter(Resource.objects.values_list("state", flat=True))
     return LoadSummary(
         departments=len(departments), users=len(actors) + 1, resources=len(made),

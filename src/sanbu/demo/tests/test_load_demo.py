@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from io import StringIO
 
 import pytest
@@ -80,6 +81,14 @@ def test_load_demo_builds_the_city_through_the_services() -> None:
     assert admin.is_superuser and admin.is_staff
     assert authenticate(username="gaj_steward", password=DEMO_PASSWORD) is not None
     assert "admin_dsj" in output and DEMO_PASSWORD in output
+
+    # The exchange: consumer apps with keys, and share requests granted, waiting at each step, refused.
+    from sanbu.exchange.models import AppKey, ConsumerApp, Grant, ShareRequest
+
+    assert ConsumerApp.objects.count() >= 4 and AppKey.objects.count() >= 4
+    states = Counter(ShareRequest.objects.values_list("state", flat=True))
+    assert states["granted"] >= 2 and states["pending"] >= 2 and states["refused"] >= 1
+    assert Grant.objects.count() >= 2
 
     count, problem = verify_chain()
     assert problem is None
