@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -37,3 +38,29 @@ class ActorMiddleware:
             lambda: actor_for_user(request.user, request_id=getattr(request, "request_id", ""))
         )
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Chinese unless the user chose otherwise (the language switch sets a cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so a clerk whose browser is
+    set to English would get a half-English government platform; here zh-hans is the default for all.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ["Cookie"])
+        translation.deactivate()
+        return response

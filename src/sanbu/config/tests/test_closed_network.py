@@ -36,3 +36,17 @@ def test_login_page_shows_no_configuration() -> None:
     html = Client().get("/login/").content.decode()
     for secret in ("sanbu-demo", "DEBUG", "sqlite", "SECRET", "admin_dsj", "gaj_steward"):
         assert secret not in html
+
+
+@pytest.mark.django_db
+def test_chinese_by_default_even_for_an_english_browser() -> None:
+    html = Client().get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html and "登录" in html
+
+
+@pytest.mark.django_db
+def test_english_when_the_user_chooses_it() -> None:
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    html = client.get("/login/").content.decode()
+    assert 'lang="en"' in html
