@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import models
 
-from sanbu.core.errors import FieldError, decision_text
+from sanbu.core.errors import FieldError, decision_text, text_problem
 from sanbu.policy.rules.catalog import ResourceFacts, share_attribute
 
 from . import codes
@@ -93,21 +93,9 @@ def text_errors(
         except Exception:
             column = None
         label = str(getattr(column, "verbose_name", f.name))
-        if "\x00" in value:
-            errors.append(
-                FieldError(
-                    f"{prefix}{f.name}", "invalid_character", f"{label}含有空字符（NUL），请删除后重新填写。"
-                )
-            )
-        limit = getattr(column, "max_length", None)
-        if limit and len(value.strip()) > limit:
-            errors.append(
-                FieldError(
-                    f"{prefix}{f.name}",
-                    "too_long",
-                    f"{label}不超过 {limit} 字，当前 {len(value.strip())} 字。",
-                )
-            )
+        problem = text_problem(value, getattr(column, "max_length", None), f"{prefix}{f.name}", label)
+        if problem:
+            errors.append(problem)
     return errors
 
 

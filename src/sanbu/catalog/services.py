@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from sanbu.core import audit
 from sanbu.core.actor import Actor, Scope
-from sanbu.core.errors import Conflict, FieldError, NotFound, ValidationFailed, raise_if_blocked
+from sanbu.core.errors import Conflict, FieldError, NotFound, ValidationFailed, raise_if_blocked, text_problem
 from sanbu.orgs.models import Department
 from sanbu.policy.decisions import Decision
 from sanbu.policy.rules import catalog as rules
@@ -119,16 +119,8 @@ def next_code(prefix: str) -> str:
             return code
 
 
-def _text_problem(value: str, limit: int, field: str, label: str) -> FieldError | None:
-    if "\x00" in value:
-        return FieldError(field, "invalid_character", f"{label}含有空字符（NUL），请删除后重新填写。")
-    if len(value.strip()) > limit:
-        return FieldError(field, "too_long", f"{label}不超过 {limit} 字，当前 {len(value.strip())} 字。")
-    return None
-
-
 def _check_text(value: str, limit: int, field: str, label: str) -> None:
-    problem = _text_problem(value, limit, field, label)
+    problem = text_problem(value, limit, field, label)
     if problem:
         raise ValidationFailed(f"catalog.{field}.invalid", problem.message, errors=[problem])
 
@@ -614,13 +606,13 @@ def element_save(
     errors = [
         p
         for p in (
-            _text_problem(identifier, 32, "identifier", "标识符"),
-            _text_problem(name, 64, "name", "中文名称"),
-            _text_problem(length, 16, "length", "长度"),
-            _text_problem(format, 64, "format", "表示格式"),
-            _text_problem(value_domain, 200, "value_domain", "值域"),
-            _text_problem(definition, 300, "definition", "定义"),
-            *(_text_problem(syn, 64, "synonyms", "同义名称") for syn in synonyms or []),
+            text_problem(identifier, 32, "identifier", "标识符"),
+            text_problem(name, 64, "name", "中文名称"),
+            text_problem(length, 16, "length", "长度"),
+            text_problem(format, 64, "format", "表示格式"),
+            text_problem(value_domain, 200, "value_domain", "值域"),
+            text_problem(definition, 300, "definition", "定义"),
+            *(text_problem(syn, 64, "synonyms", "同义名称") for syn in synonyms or []),
         )
         if p is not None
     ]

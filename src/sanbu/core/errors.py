@@ -69,6 +69,20 @@ class FieldError:
     message: str
 
 
+def text_problem(
+    value: str, limit: int | None, field: str, label: str, required: bool = False
+) -> FieldError | None:
+    """The one check of free text: no NUL characters (PostgreSQL refuses them), filled in when required,
+    and within its column's length."""
+    if "\x00" in value:
+        return FieldError(field, "invalid_character", f"{label}含有空字符（NUL），请删除后重新填写。")
+    if required and not value.strip():
+        return FieldError(field, "required", f"请填写{label}。")
+    if limit and len(value.strip()) > limit:
+        return FieldError(field, "too_long", f"{label}不超过 {limit} 字，当前 {len(value.strip())} 字。")
+    return None
+
+
 def decision_text(d: Decision) -> str:
     """One decision as a sentence: what failed, which rule and where it comes from, what would pass."""
     return f"{d.reason}（{d.rule_id}，依据：{d.source}）。{d.remedy}"

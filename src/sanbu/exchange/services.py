@@ -19,7 +19,7 @@ from sanbu.catalog.models import Resource, ResourceItem
 from sanbu.core import audit
 from sanbu.core.actor import Actor
 from sanbu.core.calendar import work_calendar
-from sanbu.core.errors import Conflict, FieldError, NotFound, ValidationFailed, raise_if_blocked
+from sanbu.core.errors import Conflict, FieldError, NotFound, ValidationFailed, raise_if_blocked, text_problem
 from sanbu.orgs.models import Department
 from sanbu.policy.rules import exchange as exchange_rules
 from sanbu.policy.rulesets import CONDITIONAL_ANSWER_DAYS, CONDITIONAL_STEPS, Parameter, load_ruleset
@@ -63,18 +63,6 @@ class IssuedKey:
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def _text_problem(
-    value: str, limit: int, field: str, label: str, required: bool = False
-) -> FieldError | None:
-    if "\x00" in value:
-        return FieldError(field, "invalid_character", f"{label}含有空字符（NUL），请删除后重新填写。")
-    if required and not value.strip():
-        return FieldError(field, "required", f"请填写{label}。")
-    if len(value.strip()) > limit:
-        return FieldError(field, "too_long", f"{label}不超过 {limit} 字，当前 {len(value.strip())} 字。")
-    return None
 
 
 def _raise(code: str, message: str, errors: list[FieldError | None]) -> None:
@@ -151,9 +139,9 @@ def app_register(
     dept = _department_for(actor, department_id)
     name, purpose, system_name = name.strip(), purpose.strip(), system_name.strip()
     errors = [
-        _text_problem(name, 64, "name", "应用名称", required=True),
-        _text_problem(purpose, 300, "purpose", "用途说明"),
-        _text_problem(system_name, 100, "system_name", "所属信息系统"),
+        text_problem(name, 64, "name", "应用名称", required=True),
+        text_problem(purpose, 300, "purpose", "用途说明"),
+        text_problem(system_name, 100, "system_name", "所属信息系统"),
     ]
     if name and ConsumerApp.objects.filter(department=dept, name=name).exists():
         errors.append(FieldError("name", "duplicate", f"{dept.name}已登记名为“{name}”的应用，请更换名称。"))
@@ -177,7 +165,7 @@ def app_disable(*, actor: Actor, app_id: int, reason: str = "") -> ConsumerApp:
     app = _locked_app(actor, app_id)
     _require_active_app(app, "再次停用")
     reason = reason.strip()
-    _raise("exchange.app.invalid", "停用原因填写有误。", [_text_problem(reason, 200, "reason", "停用原因")])
+    _raise("exchange.app.invalid", "停用原因填写有误。", [text_problem(reason, 200, "reason", "停用原因")])
     before = audit.snapshot(app, APP_FIELDS)
     app.status = AppStatus.DISABLED
     app.disabled_at = timezone.now()
@@ -258,7 +246,7 @@ def key_revoke(*, actor: Actor, app_key_id: int, reason: str) -> AppKey:
     reason = reason.strip()
     _raise(
         "exchange.key.invalid", "吊销密钥须说明原因。",
-        [_text_problem(reason, 200, "reason", "吊销原因", required=True)],
+        [text_problem(reason, 200, "reason", "吊销原因", required=True)],
     )  # fmt: skip
     before = _key_snapshot(key)
     key.revoked_at, key.revoked_reason, key.revoked_by = timezone.now(), reason, actor.username[:150]
@@ -377,7 +365,7 @@ def _text(
     value: str, limit: int, field: str, label: str, required: bool = False
 ) -> tuple[str, FieldError | None]:
     value = value.strip()
-    return value, _text_problem(value, limit, field, label, required=required)
+    return value, text_problem(value, limit, field, label, required=required)
 
 
 def _add_step(req: ShareRequest, actor: Actor, step: str, decision: str, note: str = "") -> None:
