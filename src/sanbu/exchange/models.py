@@ -322,3 +322,240 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_id}@{self.window_start}: {self.n}"
+
+
+# --- 供需对接: data needs (EX-3) ---------------------------------------------------------------------
+
+
+class NeedState(models.TextChoices):
+    OPEN = "open", "待对接"
+    ROUTED = "routed", "已转提供部门"
+    MATCHED = "matched", "已匹配资源"
+    CLOSED = "closed", "已办结"
+
+
+class NeedOutcome(models.TextChoices):
+    """How a need was closed; counted per department by scoring later."""
+
+    SATISFIED = "satisfied", "已由目录资源满足"
+    WILL_PROVIDE = "will_provide", "提供部门承诺编目提供"
+    CANNOT_PROVIDE = "cannot_provide", "无法提供（已说明理由）"
+    WITHDRAWN = "withdrawn", "需求部门撤回"
+
+
+class DataNeedQuerySet(models.QuerySet["DataNeed"]):
+    def visible_to(self, actor: Actor) -> DataNeedQuerySet:
+        """The posting department's and the routed-to provider's needs; a jurisdiction's to the authority."""
+        if actor.is_superuser:
+            return self
+        visible = Q(pk__in=[])
+        for prefix in actor.jurisdictions_for("exchange.need.view"):
+            visible |= Q(jurisdiction__code__startswith=prefix)
+        departments = actor.departments_for("exchange.need.view")
+        if departments:
+            visible |= Q(department_id__in=departments) | Q(routed_to_id__in=departments)
+        return self.filter(visible)
+
+
+class DataNeed(models.Model):
+    """A department's sharing need in its own words (供需对接, EX-3), tracked to closure.
+
+    ``desired_items`` are the item names the department asked for (free text, matched against data
+    elements and item names); ``proposals`` the resources the platform proposed when it was posted or
+    re-matched (``[{"resource": id, "score": n, "reasons": [...]}]``). A need nobody's catalog covers
+    is routed to the likely provider (the authority of the elements it names) with a working-day deadline.
+    """
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="data_needs", verbose_name="需求部门"
+    )
+    jurisdiction = models.ForeignKey("orgs.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField("需求名称", max_length=100)
+    description = models.CharField("需求描述", max_length=1000)
+    desired_items = models.JSONField("所需信息项", default=list)
+    purpose = models.CharField("用途", max_length=500, blank=True)
+    state = models.CharField("状态", max_length=16, choices=NeedState.choices, default=NeedState.OPEN)
+    proposals = models.JSONField("推荐资源", default=list, blank=True)
+    routed_to = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="routed_needs",
+        verbose_name="转交提供部门",
+    )  # fmt: skip
+    routed_at = models.DateTimeField("转交时间", null=True, blank=True)
+    due_date = models.DateField("答复期限", null=True, blank=True)
+    due_provisional = models.BooleanField("期限为暂定", default=False)
+    matched_resource = models.ForeignKey(
+        "catalog.Resource", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="对接资源",
+    )  # fmt: skip
+    outcome = models.CharField("办结方式", max_length=16, choices=NeedOutcome.choices, blank=True)
+    reply = models.CharField("答复意见", max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = DataNeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "due_date"], name="exchange_need_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def scope(self) -> Scope:
+        return Scope(jurisdiction=self.jurisdiction_id, department_id=self.department_id)
+
+    def provider_scope(self) -> Scope | None:
+        if self.routed_to_id is None:
+            return None
+        return Scope(jurisdiction=self.jurisdiction_id, department_id=self.routed_to_id)
+
+    def is_overdue_on(self, today: date) -> bool:
+        return self.state == NeedState.ROUTED and self.due_date is not None and self.due_date < today
+
+
+# --- feedback on shared data (EX-4) ------------------------------------------------------------------
+
+
+class ObjectionState(models.TextChoices):
+    OPEN = "open", "待核实"
+    ANSWERED = "answered", "已答复（数据无误）"
+    CORRECTED = "corrected", "已更正"
+    CLOSED = "closed", "已确认办结"
+
+
+class ObjectionQuerySet(models.QuerySet["Objection"]):
+    def visible_to(self, actor: Actor) -> ObjectionQuerySet:
+        if actor.is_superuser:
+            return self
+        return self.filter(_involving(actor, "exchange.feedback.view"))
+
+
+class Objection(models.Model):
+    """A consumer's objection to a record or field of shared data (数据异议, EX-4).
+
+    The record is named by its key: only a keyed hash and a masked form are kept (``record_key_hash``,
+    ``record_key_masked``), never the 公民身份号码 itself. The provider answers (data is right, with
+    reasons) or corrects within ``due_date`` (working days from receipt); the consumer is told.
+    """
+
+    resource = models.ForeignKey("catalog.Resource", on_delete=models.PROTECT, related_name="objections")
+    item = models.ForeignKey(
+        "catalog.ResourceItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name="信息项",
+    )  # fmt: skip
+    grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.PROTECT, related_name="objections")
+    consumer_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="objections", verbose_name="提出部门"
+    )
+    provider_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name="提供部门"
+    )
+    jurisdiction = models.ForeignKey("orgs.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    record_key_hash = models.CharField(max_length=64, blank=True)
+    record_key_masked = models.CharField("记录标识", max_length=64, blank=True)
+    description = models.CharField("问题描述", max_length=1000)
+    evidence = models.CharField("佐证材料", max_length=1000)
+    expected_value = models.CharField("应为", max_length=500, blank=True)
+    state = models.CharField("状态", max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN)
+    received_at = models.DateTimeField("收到时间", default=timezone.now)
+    due_date = models.DateField("处理期限", null=True, blank=True)
+    due_provisional = models.BooleanField("期限为暂定", default=False)
+    answer = models.CharField("处理意见", max_length=1000, blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    answered_by = models.CharField(max_length=150, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    created_by = models.CharField(max_length=150)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ObjectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["state", "due_date"], name="exchange_objection_due")]
+
+    def __str__(self) -> str:
+        return f"数据异议 #{self.pk}"
+
+    def scope(self) -> Scope:
+        """The provider's side: who answers."""
+        return Scope(jurisdiction=self.jurisdiction_id, department_id=self.provider_department_id)
+
+    def consumer_scope(self) -> Scope:
+        return Scope(jurisdiction=self.jurisdiction_id, department_id=self.consumer_department_id)
+
+    def is_overdue_on(self, today: date) -> bool:
+        return self.state == ObjectionState.OPEN and self.due_date is not None and self.due_date < today
+
+
+# --- interface lifecycle (EX-5) ----------------------------------------------------------------------
+
+
+class InterfaceState(models.TextChoices):
+    ACTIVE = "active", "在用"
+    DEPRECATED = "deprecated", "已弃用（待停用）"
+    RETIRED = "retired", "已停用"
+
+
+class InterfaceVersion(models.Model):
+    """A released version of a resource's gateway interface: the item names it serves.
+
+    Calls pin a version with ``?version=N`` or get the newest active one. A deprecated version keeps
+    answering (with ``Deprecation``/``Sunset`` headers) until ``sunset_on``; after that day calls get
+    410 naming ``successor``. ``state`` is the stored decision; a deprecated version whose sunset has
+    passed is retired whatever ``state`` says (``is_retired_on``), so nobody has to run a job at midnight.
+    """
+
+    resource = models.ForeignKey("catalog.Resource", on_delete=models.PROTECT, related_name="interface_versions")
+    number = models.PositiveIntegerField("版本号")
+    item_names = models.JSONField("提供的信息项", default=list)
+    note = models.CharField("版本说明", max_length=500, blank=True)
+    state = models.CharField(max_length=16, choices=InterfaceState.choices, default=InterfaceState.ACTIVE)
+    released_at = models.DateTimeField(default=timezone.now)
+    released_by = models.CharField(max_length=150)
+    deprecated_at = models.DateTimeField(null=True, blank=True)
+    deprecated_by = models.CharField(max_length=150, blank=True)
+    sunset_on = models.DateField("停用日期", null=True, blank=True)
+    successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="替代版本"
+    )
+
+    class Meta:
+        ordering = ["resource_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "number"], name="exchange_interface_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} v{self.number}"
+
+    def is_retired_on(self, today: date) -> bool:
+        if self.state == InterfaceState.RETIRED:
+            return True
+        return self.sunset_on is not None and self.sunset_on < today
+
+
+# --- usage -------------------------------------------------------------------------------------------
+
+
+class UsageDay(models.Model):
+    """Calls per resource, app and day, counted by the gateway's access-log writer in the same
+    transaction as the access records (so the counts never disagree with the audit chain)."""
+
+    resource_id = models.BigIntegerField()
+    app = models.ForeignKey(ConsumerApp, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    calls = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    rows = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource_id", "app", "day"], name="exchange_usage_day_unique")
+        ]
+        indexes = [models.Index(fields=["resource_id", "day"], name="exchange_usage_resource_day")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}/{self.app_id}@{self.day}: {self.calls}"

@@ -126,3 +126,28 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.user.get_username()
+
+
+class Notice(models.Model):
+    """A notice to a department inside the platform (站内通知): an interface being retired, an objection
+    answered, a need routed to it. Written only through ``orgs.notices.notify`` by services, in their
+    transaction; read and marked read by the department's staff."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField("类别", max_length=40)
+    title = models.CharField("标题", max_length=200)
+    body = models.CharField("内容", max_length=1000, blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    read_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["department", "read_at"], name="orgs_notice_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def scope(self) -> Scope:
+        return Scope(jurisdiction=self.department.jurisdiction_id, department_id=self.department_id)
