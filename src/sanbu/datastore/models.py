@@ -20,6 +20,8 @@ class DataRow(models.Model):
         indexes = [
             models.Index(fields=["resource_id", "key"]),
             models.Index(fields=["mount_id", "row_no"]),
+            # bulk extracts page through a mount in id order from a watermark (gateway extracts)
+            models.Index(fields=["mount_id", "id"], name="datastore_mount_id_watermark"),
         ]
 
     def __str__(self) -> str:

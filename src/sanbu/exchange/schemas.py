@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import Field
 
-from .models import AppKey, ConsumerApp, Grant, ShareRequest
+from .models import AppKey, ConsumerApp, DataNeed, Grant, Objection, ShareRequest
 from .services import MAX_GRACE_HOURS
 
 ONCE = "完整密钥只在此次响应中出现一次，平台只保存其哈希，无法再次查看：请立即妥善保存到调用方系统的配置中。"
@@ -253,3 +253,242 @@ class ExchangeGrantOut(Schema):
             active=grant.is_active_on(timezone.now()), revoked_at=grant.revoked_at, revoked_by=grant.revoked_by,
             revoked_reason=grant.revoked_reason,
         )  # fmt: skip
+
+
+# --- 供需对接: data needs (EX-3) and 数据异议: objections (EX-4) -----------------------------------------
+
+
+class ExchangeNeedIn(Schema):
+    title: str = Field(description="需求名称")
+    description: str = Field(description="需求描述（用业务语言说明需要什么数据）")
+    desired_items: list[Annotated[str, Field(max_length=64)]] = Field(
+        min_length=1, max_length=50, description="所需信息项名称，如“公民身份号码”“婚姻状况”"
+    )
+    purpose: str = Field("", description="用途")
+    department_id: int | None = Field(None, ge=1, le=MAX_ID, description="需求部门；留空为当前用户所在部门")
+
+
+class ExchangeNeedVersionIn(Schema):
+    version: int | None = Field(None, ge=1, description="办理时看到的版本号；不一致时返回 409")
+
+
+class ExchangeNeedRouteIn(ExchangeNeedVersionIn):
+    provider_department_id: int = Field(
+        ge=1, le=MAX_ID, description="转交的提供部门（所需数据元的权威来源部门）"
+    )
+    note: str = Field("", description="转交说明")
+
+
+class ExchangeNeedAnswerIn(ExchangeNeedVersionIn):
+    can_provide: bool = Field(description="true 承诺编目提供；false 无法提供")
+    reply: str = Field(description="承诺时写明将提供的资源和预计时间；无法提供时写明理由（必填）")
+    resource_id: int | None = Field(None, ge=1, le=MAX_ID, description="承诺提供时：本部门已登记的资源")
+
+
+class ExchangeNeedAcceptIn(ExchangeNeedVersionIn):
+    resource_id: int = Field(ge=1, le=MAX_ID, description="采纳的推荐资源")
+
+
+class ExchangeNeedWithdrawIn(ExchangeNeedVersionIn):
+    reason: str = Field(description="撤回原因（必填）")
+
+
+class ExchangeNeedProposalOut(Schema):
+    resource_id: int
+    resource_name: str
+    department_name: str
+    score: int = Field(description="匹配度 0–100")
+    reasons: list[str]
+    covered: list[str] = Field(description="覆盖的所需信息项")
+
+
+class ExchangeNeedOut(Schema):
+    id: int
+    state: str = Field(description="open 待对接 / routed 已转提供部门 / matched 已匹配资源 / closed 已办结")
+    outcome: str = Field(description="satisfied / will_provide / cannot_provide / withdrawn；未办结为空")
+    department: ExchangeRef
+    title: str
+    description: str
+    desired_items: list[str]
+    purpose: str
+    proposals: list[ExchangeNeedProposalOut]
+    routed_to: ExchangeRef | None
+    routed_at: datetime | None
+    due_date: date | None
+    due_provisional: bool
+    overdue: bool
+    matched_resource: ExchangeResourceRef | None
+    reply: str
+    created_at: datetime
+    created_by: str
+    closed_at: datetime | None
+    version: int
+
+    @staticmethod
+    def of(need: DataNeed) -> ExchangeNeedOut:
+        res = need.matched_resource
+        return ExchangeNeedOut(
+            id=need.pk, state=need.state, outcome=need.outcome,
+            department=ExchangeRef(id=need.department_id, name=need.department.name), title=need.title,
+            description=need.description, desired_items=[str(i) for i in need.desired_items],
+            purpose=need.purpose,
+            proposals=[
+                ExchangeNeedProposalOut(
+                    resource_id=int(p.get("resource", 0)), resource_name=str(p.get("name", "")),
+                    department_name=str(p.get("department_name", "")), score=int(p.get("score", 0)),
+                    reasons=[str(r) for r in p.get("reasons", [])], covered=[str(c) for c in p.get("covered", [])],
+                )
+                for p in need.proposals
+            ],
+            routed_to=ExchangeRef(id=need.routed_to.pk, name=need.routed_to.name) if need.routed_to else None,
+            routed_at=need.routed_at, due_date=need.due_date, due_provisional=need.due_provisional,
+            overdue=need.is_overdue_on(timezone.localdate()),
+            matched_resource=ExchangeResourceRef(id=res.pk, code=res.code, name=res.name) if res else None,
+            reply=need.reply, created_at=need.created_at, created_by=need.created_by, closed_at=need.closed_at,
+            version=need.version,
+        )  # fmt: skip
+
+
+class ExchangeObjectionIn(Schema):
+    resource_id: int = Field(ge=1, le=MAX_ID, description="有异议的资源（本部门须获得过该资源的授权）")
+    item_id: int | None = Field(None, ge=1, le=MAX_ID, description="有问题的信息项（须在授权范围内）")
+    record_key: str = Field(
+        "", max_length=64, description="记录的主键值（如公民身份号码）；平台只保存其哈希和脱敏形式"
+    )
+    description: str = Field(description="问题描述")
+    evidence: str = Field(description="佐证材料（文书、证照编号等）")
+    expected_value: str = Field("", description="应为")
+    department_id: int | None = Field(None, ge=1, le=MAX_ID, description="提出部门；留空为当前用户所在部门")
+
+
+class ExchangeObjectionAnswerIn(Schema):
+    version: int | None = Field(None, ge=1)
+    corrected: bool = Field(description="true 已更正；false 经核实数据无误")
+    answer: str = Field(description="更正情况或数据无误的理由（必填）")
+
+
+class ExchangeObjectionConfirmIn(Schema):
+    version: int | None = Field(None, ge=1)
+    note: str = Field("", description="确认意见")
+
+
+class ExchangeObjectionOut(Schema):
+    id: int
+    state: str = Field(
+        description="open 待核实 / answered 已答复（数据无误）/ corrected 已更正 / closed 已确认办结"
+    )
+    resource: ExchangeResourceRef
+    item: ExchangeRef | None
+    grant_id: int | None
+    consumer_department: ExchangeRef
+    provider_department: ExchangeRef
+    record_key_masked: str = Field(description="记录主键的脱敏形式（平台不保存原值）")
+    description: str
+    evidence: str
+    expected_value: str
+    received_at: datetime
+    due_date: date | None
+    due_provisional: bool
+    overdue: bool
+    answer: str
+    answered_at: datetime | None
+    answered_by: str
+    closed_at: datetime | None
+    version: int
+
+    @staticmethod
+    def of(obj: Objection) -> ExchangeObjectionOut:
+        return ExchangeObjectionOut(
+            id=obj.pk, state=obj.state,
+            resource=ExchangeResourceRef(id=obj.resource_id, code=obj.resource.code, name=obj.resource.name),
+            item=ExchangeRef(id=obj.item.pk, name=obj.item.name) if obj.item else None, grant_id=obj.grant_id,
+            consumer_department=ExchangeRef(id=obj.consumer_department_id, name=obj.consumer_department.name),
+            provider_department=ExchangeRef(id=obj.provider_department_id, name=obj.provider_department.name),
+            record_key_masked=obj.record_key_masked, description=obj.description, evidence=obj.evidence,
+            expected_value=obj.expected_value, received_at=obj.received_at, due_date=obj.due_date,
+            due_provisional=obj.due_provisional, overdue=obj.is_overdue_on(timezone.localdate()),
+            answer=obj.answer, answered_at=obj.answered_at, answered_by=obj.answered_by, closed_at=obj.closed_at,
+            version=obj.version,
+        )  # fmt: skip
+
+
+# --- interface lifecycle (EX-5) and usage ----------------------------------------------------------
+
+
+class ExchangeInterfaceOut(Schema):
+    id: int
+    resource_id: int
+    number: int = Field(description="版本号：调用时以 version=N 指定，不带 version 调用最新的未停用版本")
+    item_names: list[str] = Field(description="该版本提供的信息项")
+    note: str
+    state: str = Field(
+        description="active 在用 / deprecated 已弃用（待停用）/ retired 已停用（停用日期已过的弃用版本亦为 retired）"
+    )
+    released_at: datetime
+    released_by: str
+    deprecated_at: datetime | None
+    deprecated_by: str
+    sunset_on: date | None = Field(description="停用日期：当日仍应答，次日起返回 410")
+    successor: int | None = Field(description="替代版本号")
+
+
+class ExchangeInterfaceReleaseIn(Schema):
+    note: str = Field("", description="版本说明（变化内容）")
+    latest: int | None = Field(
+        None, ge=0, le=2**31 - 1, description="发布时看到的最新版本号（尚无版本为 0）；已被他人变更时返回 409"
+    )
+
+
+class ExchangeInterfaceDeprecateIn(Schema):
+    sunset_on: date = Field(
+        description="停用日期：须在规则集参数 exchange.interface_sunset_notice_days 个工作日之后"
+    )
+    latest: int | None = Field(
+        None, ge=0, le=2**31 - 1, description="操作时看到的最新版本号；有新版本发布时返回 409"
+    )
+
+
+class ExchangeInterfaceRetireIn(Schema):
+    note: str = Field("", description="停用说明")
+
+
+class ExchangeUsageDayOut(Schema):
+    day: date
+    calls: int
+    answered: int = Field(description="成功应答的调用次数")
+    rows: int = Field(description="返回的记录条数")
+
+
+class ExchangeUsageAppOut(Schema):
+    app: ExchangeRef
+    consumer_department: ExchangeRef
+    calls: int
+    answered: int
+    rows: int
+    first_day: date
+    last_day: date
+
+
+class ExchangeUsageDepartmentOut(Schema):
+    department: ExchangeRef
+    apps: int
+    calls: int
+    answered: int
+    rows: int
+
+
+class ExchangeUsageOut(Schema):
+    resource: ExchangeResourceRef
+    start: date
+    end: date
+    calls: int
+    answered: int
+    rows: int
+    days: list[ExchangeUsageDayOut] = Field(description="统计期间的每一天（无调用为 0），由早到晚")
+    apps: list[ExchangeUsageAppOut] = Field(description="按应用，调用多的在前")
+    departments: list[ExchangeUsageDepartmentOut] = Field(description="按使用部门，调用多的在前")
+
+
+class ExchangeUsageQuery(Schema):
+    start: date | None = Field(None, description="统计开始日期；默认结束日期前 29 天")
+    end: date | None = Field(None, description="统计结束日期；默认今天。期间最长 366 天")

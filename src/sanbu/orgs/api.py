@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Schema, Status
 
 from sanbu.core.actor import request_actor
+from sanbu.core.api import IdPath
 
-from . import selectors, services
-from .models import Department
+from . import notices, selectors, services
+from .models import Department, Notice
 from .schemas import OrgsDepartmentCreated, OrgsDepartmentIn, OrgsDepartmentOut, OrgsMeOut
 
 router = Router(tags=["orgs"])
@@ -48,3 +51,41 @@ def create_department(request: HttpRequest, body: OrgsDepartmentIn) -> Status[Or
         short_name=body.short_name,
     )
     return Status(201, OrgsDepartmentCreated(department=_out(result.department), warnings=result.warnings))
+
+
+# --- notices to the department (站内通知) ------------------------------------------------------------
+
+NOTICE_LIMIT = 200
+
+
+class OrgsNoticeOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None
+    read_by: str
+
+    @staticmethod
+    def of(n: Notice) -> OrgsNoticeOut:
+        return OrgsNoticeOut(
+            id=n.pk, kind=n.kind, title=n.title, body=n.body, link=n.link, created_at=n.created_at,
+            read_at=n.read_at, read_by=n.read_by,
+        )  # fmt: skip
+
+
+class OrgsNoticeQuery(Schema):
+    unread: bool = False
+
+
+@router.get("/notices", response=list[OrgsNoticeOut], summary="本部门的通知（新的在前）")
+def list_notices(request: HttpRequest, query: Query[OrgsNoticeQuery]) -> list[OrgsNoticeOut]:
+    found = notices.notices_for(actor=request_actor(request), unread_only=query.unread)
+    return [OrgsNoticeOut.of(n) for n in found[:NOTICE_LIMIT]]
+
+
+@router.post("/notices/{notice_id}/read", response=OrgsNoticeOut, summary="标记通知为已读")
+def read_notice(request: HttpRequest, notice_id: IdPath) -> OrgsNoticeOut:
+    return OrgsNoticeOut.of(notices.notice_mark_read(actor=request_actor(request), notice_id=notice_id))

@@ -28,6 +28,9 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # Parameter names the platform reads (so a typo in code or YAML fails loudly, not silently).
 CONDITIONAL_ANSWER_DAYS = "exchange.conditional_answer_days"
 CONDITIONAL_STEPS = "exchange.conditional_steps"
+INTERFACE_SUNSET_NOTICE_DAYS = "exchange.interface_sunset_notice_days"
+NEED_ANSWER_DAYS = "exchange.need_answer_days"
+OBJECTION_ANSWER_DAYS = "exchange.objection_answer_days"
 
 
 @dataclass(frozen=True)

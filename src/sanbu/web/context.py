@@ -47,8 +47,25 @@ def _nav(request: HttpRequest, actor: Any) -> list[NavItem]:
         from sanbu.exchange.selectors import request_inbox
 
         items.append(("inbox", _("待办申请"), reverse("exchange-inbox"), request_inbox(actor=actor).count()))
+    if actor.may("exchange.need.post"):
+        items.append(("needs", _("供需对接"), reverse("exchange-needs"), 0))
+    if actor.may("exchange.feedback.submit"):
+        items.append(("objections", _("数据异议"), reverse("exchange-objections"), 0))
+    if actor.may("exchange.need.answer") or actor.may("exchange.feedback.answer"):
+        from sanbu.web.views.needs import queue_count
+
+        items.append(("queue", _("待我答复"), reverse("exchange-queue"), queue_count(actor)))
     if actor.is_superuser or actor.jurisdictions_for("exchange.request.view"):
         items.append(("ledger", _("共享台账"), reverse("exchange-ledger"), 0))
+    if actor.may("exchange.grant.revoke"):
+        items.append(("grants", _("授权管理"), reverse("exchange-grants"), 0))
+    if actor.may("exchange.usage.view"):
+        items.append(("usage", _("调用统计"), reverse("exchange-usage"), 0))
+    if actor.department_id is not None:
+        from sanbu.orgs.notices import notices_for
+
+        unread = notices_for(actor=actor, unread_only=True).count()
+        items.append(("notices", _("通知"), reverse("notices"), unread))
 
     def is_active(key: str, url: str) -> bool:
         if key == "home":

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from .views import apps, catalog, elements, home, requests, review, steward
+from .views import apps, catalog, elements, home, needs, requests, review, steward
+from .views import usage as usage_views
 
 
 class IdConverter:
@@ -53,4 +54,21 @@ urlpatterns = [
     path("exchange/inbox/", requests.inbox, name="exchange-inbox"),
     path("exchange/inbox/<id:pk>/<slug:action>/", requests.request_act, name="exchange-request-act"),
     path("exchange/ledger/", requests.ledger, name="exchange-ledger"),
+    path("exchange/needs/", needs.needs_mine, name="exchange-needs"),
+    path("exchange/needs/proposals/", needs.need_proposals, name="exchange-need-proposals"),
+    path("exchange/needs/<id:pk>/", needs.need_detail, name="exchange-need"),
+    path("exchange/needs/<id:pk>/<slug:action>/", needs.need_act, name="exchange-need-act"),
+    path("exchange/queue/", needs.queue, name="exchange-queue"),
+    path("exchange/objections/", needs.objections_mine, name="exchange-objections"),
+    path("exchange/grants/<id:grant_id>/object/", needs.objection_new, name="exchange-objection-new"),
+    path("exchange/objections/<id:pk>/", needs.objection_detail, name="exchange-objection"),
+    path("exchange/objections/<id:pk>/<slug:action>/", needs.objection_act, name="exchange-objection-act"),
+    path("exchange/usage/", usage_views.usage_index, name="exchange-usage"),
+    path("exchange/resources/<id:pk>/usage/", usage_views.resource_usage, name="exchange-resource-usage"),
+    path("exchange/resources/<id:pk>/interfaces/", usage_views.interfaces_page, name="exchange-interfaces"),
+    path("exchange/interfaces/<id:pk>/<slug:action>/", usage_views.interface_act, name="exchange-interface-act"),
+    path("exchange/grants/", usage_views.grants_page, name="exchange-grants"),
+    path("exchange/grants/<id:pk>/revoke/", usage_views.grant_revoke, name="exchange-grant-revoke"),
+    path("notices/", usage_views.notices_page, name="notices"),
+    path("notices/<id:pk>/read/", usage_views.notice_read, name="notice-read"),
 ]

@@ -73,10 +73,18 @@ TEMPLATES = [
 ]
 
 
-def _database(url: str) -> dict[str, object]:
+def _database(url: str, *, synchronous: str = "FULL") -> dict[str, object]:
+    """SQLite runs in WAL mode (readers never wait for the writer). ``synchronous=FULL`` on the main
+    database fsyncs every commit, so a committed change record survives a power loss, not only a killed
+    process; the gateway's group commit pays that once per batch (docs/gateway.md). The datastore holds
+    mounted copies that can be re-mounted, so it takes ``NORMAL``."""
     config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
     if str(config["ENGINE"]).endswith("sqlite3"):
-        config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}",
+        }
         config["CONN_MAX_AGE"] = 0
     return config
 
@@ -90,7 +98,7 @@ DATASTORE_SHARED = False
 if "DATASTORE_URL" in os.environ:
     _datastore_db = _database(os.environ["DATASTORE_URL"])
 elif str(_default_db["ENGINE"]).endswith("sqlite3"):
-    _datastore_db = _database(f"sqlite:///{VAR_DIR / 'datastore.sqlite3'}")
+    _datastore_db = _database(f"sqlite:///{VAR_DIR / 'datastore.sqlite3'}", synchronous="NORMAL")
 else:
     DATASTORE_SHARED = True
     _datastore_db = dict(_default_db)

@@ -129,6 +129,8 @@ def world(db: Any) -> World:
         ids[f"app_{prefix}"] = app.pk
         ids[f"key_{prefix}"] = exchange_services.key_issue(actor=SYSTEM, app_id=app.pk).key.pk
     _share_requests(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
+    _needs_and_objections(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
+    _interfaces_and_notices(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
 
     def client_for(who: str | None) -> Client:
         client = Client()
@@ -213,6 +215,14 @@ class Case:
 
     @property
     def param(self) -> str:
+        if "/exchange/interfaces/" in self.path:
+            return "version_id"
+        if "/orgs/notices/" in self.path:
+            return "notice_id"
+        if "/exchange/needs/" in self.path:
+            return "need_id"
+        if "/exchange/objections/" in self.path:
+            return "objection_id"
         if "/resources/" in self.path:
             return "resource_id"
         if "/elements/" in self.path:
@@ -339,6 +349,50 @@ CASES = [
     Case("GET", "/audit/records", "auditor"),
 ]  # fmt: skip
 
+# 供需对接 and 数据异议 (exchange.needs, exchange.feedback)
+_NEED = {"title": "人员信息核验", "description": "核对身份", "desired_items": ["姓名"], "purpose": "救助"}
+CASES += [
+    Case("GET", "/exchange/needs", "consumer", absent="need_a_open"),
+    Case("POST", "/exchange/needs", "consumer", ok=201, body=lambda w: _NEED,
+         oos_body=lambda w: {**_NEED, "department_id": w.ids["dept_a"]}),
+    Case("GET", "/exchange/needs/{obj}", "consumer", obj="need_b_open", oos="need_a_open"),
+    Case("POST", "/exchange/needs/{obj}/rematch", "consumer", obj="need_b_open", oos="need_a_open",
+         body=lambda w: {"version": 1}),
+    Case("POST", "/exchange/needs/{obj}/route", "authority", obj="need_b_open", oos="need_c_open",
+         body=lambda w: {"version": 1, "provider_department_id": w.ids["dept_a"], "note": "公安为权威来源"}),
+    Case("POST", "/exchange/needs/{obj}/answer", "steward", obj="need_routed_a", oos="need_routed_b",
+         body=lambda w: {"version": 2, "can_provide": False, "reply": "尚未采集该数据"}),
+    Case("POST", "/exchange/needs/{obj}/accept", "consumer", obj="need_b_open", oos="need_a_open",
+         body=lambda w: {"version": 1, "resource_id": _first_proposal(w, "need_b_open")}),
+    Case("POST", "/exchange/needs/{obj}/withdraw", "consumer", obj="need_b_open", oos="need_a_open",
+         body=lambda w: {"version": 1, "reason": "业务调整"}),
+    Case("GET", "/exchange/objections", "consumer", absent="obj_a"),
+    Case("POST", "/exchange/objections", "consumer", ok=201,
+         body=lambda w: {"resource_id": w.ids["a_published"], "record_key": "370303198503010111",
+                         "description": "姓名有误", "evidence": "户口簿"},
+         oos_body=lambda w: {"resource_id": w.ids["c_published"], "record_key": "370303198503010111",
+                             "description": "姓名有误", "evidence": "户口簿"}),
+    Case("GET", "/exchange/objections/{obj}", "consumer", obj="obj_b", oos="obj_a"),
+    Case("POST", "/exchange/objections/{obj}/answer", "steward", obj="obj_b", oos="obj_a",
+         body=lambda w: {"version": 1, "corrected": False, "answer": "经核实数据无误"}),
+    Case("POST", "/exchange/objections/{obj}/confirm", "consumer", obj="obj_b_answered", oos="obj_a_answered",
+         body=lambda w: {"version": 2}),
+]  # fmt: skip
+
+# 接口生命周期, 调用统计 and 通知 (exchange.interfaces, exchange.usage, orgs.notices)
+CASES += [
+    Case("GET", "/exchange/resources/{obj}/interfaces", "consumer", obj="a_published", oos="c_draft"),
+    Case("POST", "/exchange/resources/{obj}/interfaces", "steward", ok=201, obj="a_published", oos="b_published",
+         body=lambda w: {"note": "新版本"}),
+    Case("POST", "/exchange/interfaces/{obj}/deprecate", "steward", obj="iface_a1", oos="iface_b1",
+         body=lambda w: {"sunset_on": _sunset_ok()}),
+    Case("POST", "/exchange/interfaces/{obj}/retire", "steward", obj="iface_a_cond", oos="iface_b1",
+         body=lambda w: {"note": "不再提供"}),
+    Case("GET", "/exchange/resources/{obj}/usage", "steward", obj="a_published", oos="b_published"),
+    Case("GET", "/orgs/notices", "consumer", absent="notice_a"),
+    Case("POST", "/orgs/notices/{obj}/read", "consumer", obj="notice_b", oos="notice_a", body=lambda w: {}),
+]  # fmt: skip
+
 for _c in CASES:
     if _c.path == "/catalog/export":
         _c.oos = "dept_b"
@@ -425,3 +479,69 @@ def test_steward_cannot_review_even_own_department(world: World) -> None:
     )
     assert response.status_code == 404
     assert Resource.objects.get(pk=world.ids["a_submitted"]).state == "submitted"
+
+
+def _first_proposal(w: World, key: str) -> int:
+    from sanbu.exchange.models import DataNeed
+
+    return int(DataNeed.objects.get(pk=w.ids[key]).proposals[0]["resource"])
+
+
+def _needs_and_objections(ids: dict[str, int], depts: dict[str, Any]) -> None:
+    """Needs of a, b, c (open and routed) and objections under the grants b→a and a→c."""
+    from sanbu.exchange import feedback, needs
+
+    def post(dept: str, *items: str) -> int:
+        return needs.need_post(
+            actor=SYSTEM, title=f"{dept}的数据需求", description="权限测试", desired_items=list(items),
+            department_id=depts[dept].pk, auto_route=False,
+        ).pk  # fmt: skip
+
+    for p in depts:
+        ids[f"need_{p}_open"] = post(p, "姓名")
+    for key, asker, provider in (("need_routed_a", "b", "a"), ("need_routed_b", "a", "b")):
+        ids[key] = post(asker, "车牌号")
+        needs.need_route(
+            actor=SYSTEM, need_id=ids[key], expected_version=None, provider_department_id=depts[provider].pk
+        )
+
+    def object_to(consumer: str, provider: str) -> int:
+        return feedback.objection_submit(
+            actor=SYSTEM, resource_id=ids[f"{provider}_published"], record_key="370303198503010111",
+            description="姓名有误", evidence="户口簿", department_id=depts[consumer].pk,
+        ).pk  # fmt: skip
+
+    ids["obj_b"], ids["obj_a"] = object_to("b", "a"), object_to("a", "c")
+    for key, consumer, provider in (("obj_b_answered", "b", "a"), ("obj_a_answered", "a", "c")):
+        ids[key] = object_to(consumer, provider)
+        feedback.objection_answer(
+            actor=SYSTEM, objection_id=ids[key], expected_version=None, corrected=True, answer="已更正"
+        )
+
+
+def _sunset_ok() -> str:
+    from django.utils import timezone
+
+    from sanbu.core.calendar import add_working_days
+    from sanbu.policy.rulesets import INTERFACE_SUNSET_NOTICE_DAYS, load_ruleset
+
+    days = int(load_ruleset()[INTERFACE_SUNSET_NOTICE_DAYS].value)
+    return add_working_days(timezone.localdate(), days + 5).date.isoformat()
+
+
+def _interfaces_and_notices(ids: dict[str, int], depts: dict[str, Any]) -> None:
+    """Interface versions of a's and b's published resources (a's v1 has a successor and a grant holder,
+    b; a's conditional resource has no grant, so its v1 may be retired at once) and a notice for a and b."""
+    from sanbu.exchange.interfaces import interface_release
+    from sanbu.orgs.models import Notice
+    from sanbu.orgs.notices import notify
+
+    def release(key: str) -> int:
+        return interface_release(actor=SYSTEM, resource_id=ids[key]).pk
+
+    ids["iface_a1"], _ = release("a_published"), release("a_published")
+    ids["iface_b1"], _ = release("b_published"), release("b_published")
+    ids["iface_a_cond"] = release("a_cond")
+    for p in ("a", "b"):
+        notify(department_ids=[depts[p].pk], kind="test", title=f"给 {p} 的通知")
+        ids[f"notice_{p}"] = Notice.objects.filter(department=depts[p]).latest("id").pk

@@ -33,7 +33,8 @@ from sanbu.exchange.tests.sharing import item_ids, published_resource
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 # Modules besides ``*.services`` whose public functions write (and so must check permission).
-WRITERS = {"sanbu.catalog.excel", "sanbu.core.calendar"}
+WRITERS = {"sanbu.catalog.excel", "sanbu.core.calendar", "sanbu.exchange.needs", "sanbu.exchange.feedback"}
+WRITERS |= {"sanbu.exchange.interfaces"}
 # Functions that take an actor but are only called by services after those have checked permission.
 INTERNAL = {"sanbu.catalog.services.claim_authority"}
 
@@ -95,6 +96,33 @@ CALLS: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "sanbu.core.calendar.calendar_day_set": lambda c: {
         "day": __import__("datetime").date(2027, 1, 1), "is_workday": False, "name": "元旦", "source": "国务院办公厅通知"},
     "sanbu.core.calendar.calendar_year_confirm": lambda c: {"year": 2026, "source": "国务院办公厅通知"},
+    "sanbu.exchange.needs.need_post": lambda c: {"title": "x", "description": "x", "desired_items": ["姓名"]},
+    "sanbu.exchange.needs.need_rematch": lambda c: {"need_id": c["need"].pk, "expected_version": None},
+    "sanbu.exchange.needs.need_route": lambda c: {
+        "need_id": c["need"].pk, "expected_version": None, "provider_department_id": c["dept"].pk},
+    "sanbu.exchange.needs.need_answer": lambda c: {
+        "need_id": c["routed_need"].pk, "expected_version": None, "can_provide": False, "reply": "x"},
+    "sanbu.exchange.needs.need_accept": lambda c: {
+        "need_id": c["need"].pk, "expected_version": None, "resource_id": c["resource"].pk},
+    "sanbu.exchange.needs.need_withdraw": lambda c: {"need_id": c["need"].pk, "expected_version": None, "reason": "x"},
+    "sanbu.exchange.needs.need_list": lambda c: {},
+    "sanbu.exchange.needs.need_get": lambda c: {"need_id": c["need"].pk},
+    "sanbu.exchange.needs.need_counts": lambda c: {},
+    "sanbu.exchange.feedback.objection_submit": lambda c: {
+        "resource_id": c["grant"].resource_id, "record_key": "x", "description": "x", "evidence": "x"},
+    "sanbu.exchange.feedback.objection_answer": lambda c: {
+        "objection_id": c["objection"].pk, "expected_version": None, "corrected": False, "answer": "x"},
+    "sanbu.exchange.feedback.objection_confirm": lambda c: {
+        "objection_id": c["answered_objection"].pk, "expected_version": None},
+    "sanbu.exchange.feedback.objection_list": lambda c: {},
+    "sanbu.exchange.feedback.objection_get": lambda c: {"objection_id": c["objection"].pk},
+    "sanbu.exchange.feedback.objection_counts": lambda c: {},
+    "sanbu.exchange.interfaces.interface_release": lambda c: {"resource_id": c["grant"].resource_id},
+    "sanbu.exchange.interfaces.interface_deprecate": lambda c: {
+        "version_id": c["interface"].pk, "sunset_on": date(2030, 1, 1)},
+    "sanbu.exchange.interfaces.interface_retire": lambda c: {"version_id": c["interface"].pk},
+    "sanbu.exchange.interfaces.interface_list": lambda c: {"resource_id": c["grant"].resource_id},
+    "sanbu.exchange.interfaces.interface_get": lambda c: {"version_id": c["interface"].pk},
 }  # fmt: skip
 
 
@@ -158,6 +186,8 @@ def ctx(db: Any) -> Ctx:
         "refused_request": refused,
         "grant": Grant.objects.get(request=granted),
         "nobody": actor_of(make_user("svc_nobody", department=dept)),
+        **_needs_ctx(dept, other, granted.pk),
+        **_interfaces_ctx(granted.pk),
     }
 
 
@@ -174,3 +204,38 @@ def test_service_refuses_an_actor_without_role(qualname: str, ctx: Ctx) -> None:
         if errors and all(e.code.endswith("forbidden") for e in errors):
             raise PermissionDenied("import.refused", "; ".join(e.line() for e in errors))
     assert ChangeRecord.objects.count() == before
+
+
+def _needs_ctx(dept: Any, other: Any, granted_request_id: int) -> Ctx:
+    """A need (open and routed to ``dept``) and objections (open and answered) under the ctx grant."""
+    from sanbu.exchange import feedback, needs
+
+    def post() -> Any:
+        return needs.need_post(
+            actor=SYSTEM, title="x", description="x", desired_items=["车牌号"], department_id=other.pk,
+            auto_route=False,
+        )  # fmt: skip
+
+    need, routed = post(), post()
+    needs.need_route(actor=SYSTEM, need_id=routed.pk, expected_version=None, provider_department_id=dept.pk)
+    grant = Grant.objects.get(request_id=granted_request_id)
+
+    def objection() -> Any:
+        return feedback.objection_submit(
+            actor=SYSTEM, resource_id=grant.resource_id, record_key="x", description="x", evidence="x",
+            department_id=dept.pk,
+        )  # fmt: skip
+
+    answered = objection()
+    feedback.objection_answer(actor=SYSTEM, objection_id=answered.pk, expected_version=None, corrected=True, answer="x")
+    return {"need": need, "routed_need": routed, "objection": objection(), "answered_objection": answered}
+
+
+def _interfaces_ctx(granted_request_id: int) -> Ctx:
+    """Two interface versions of the granted resource (v1 has a successor and a grant holder)."""
+    from sanbu.exchange.interfaces import interface_release
+
+    resource_id = Grant.objects.get(request_id=granted_request_id).resource_id
+    v1 = interface_release(actor=SYSTEM, resource_id=resource_id)
+    interface_release(actor=SYSTEM, resource_id=resource_id)
+    return {"interface": v1}

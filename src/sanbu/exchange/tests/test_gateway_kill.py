@@ -1,10 +1,11 @@
 """kill -9 under load loses no record of an answered call.
 
-A real server (granian, WSGI, 2 workers with several threads each) on a temporary SQLite database
-serves a few hundred gateway calls from client threads and is killed with SIGKILL mid-load. Every call
-that got a 200 must have its access record in the chain (matched by the X-Request-ID the client sent),
-and the chain must verify. No pytest-django database: the server and the checks run in subprocesses
-with the demo settings against their own files.
+A real server (granian, WSGI, 2 workers with several threads each) on a temporary database serves a
+few hundred gateway calls from client threads and is killed with SIGKILL mid-load. Every call that got
+a 200 must have its access record in the chain (matched by the X-Request-ID the client sent), and the
+chain must verify. No pytest-django database: the server and the checks run in subprocesses with the
+demo settings against their own database: SQLite files in a temporary directory always, and, when the
+suite runs with ``DATABASE_URL=postgres://…``, a throwaway PostgreSQL database created beside it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+PG_URL = os.environ.get("DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL.startswith(("postgres://", "postgresql://")) else [])
 
 BIN = Path(sys.executable).parent
 GRANIAN = BIN / "granian"
@@ -73,12 +77,44 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], deadline: float) -> No
     raise AssertionError("the server did not start in time")
 
 
-@pytest.mark.skipif(not GRANIAN.exists(), reason="granian is not installed in this environment")
-def test_kill_9_under_load_loses_no_answered_record(tmp_path: Path) -> None:
+def _pg_admin(sql: str) -> None:
+    """Run one statement on the suite's PostgreSQL database (the role may create databases)."""
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(sql.encode())
+
+
+def _pg_database(name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(PG_URL)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture
+def server_env(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     env = dict(os.environ)
     for name in ("DATABASE_URL", "DATASTORE_URL"):
         env.pop(name, None)
     env.update(DJANGO_SETTINGS_MODULE="sanbu.config.settings.demo", SANBU_VAR_DIR=str(tmp_path))
+    if request.param == "sqlite":
+        yield env
+        return
+    name = f"sanbu_kill9_{os.getpid()}"
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    env["DATABASE_URL"] = _pg_database(name)
+    try:
+        yield env
+    finally:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.skipif(not GRANIAN.exists(), reason="granian is not installed in this environment")
+@pytest.mark.parametrize("server_env", BACKENDS, indirect=True)
+def test_kill_9_under_load_loses_no_answered_record(server_env: dict[str, str]) -> None:
+    env = server_env
     for args in (["migrate"], ["migrate", "--database", "datastore"]):
         subprocess.run(
             [str(BIN / "sanbu"), *args, "-v", "0"], env=env, check=True, timeout=180, capture_output=True

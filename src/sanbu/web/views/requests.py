@@ -196,6 +196,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": list(req.history.select_related("actor_department")),
         "grant": grant,
         "grant_masking": _masking_rows(grant) if grant else [],
+        "can_object": grant is not None and actor.can("exchange.feedback.submit", req.consumer_scope()),
         "today": today,
     }
     return render(request, "exchange/requests/detail.html", ctx)
@@ -402,4 +403,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "states": RequestState.choices,
         "departments": departments,
     }
+    from .needs import ledger_sections  # 供需对接 and 数据异议 sections
+
+    ctx.update(ledger_sections(actor, today))
     return render(request, "exchange/requests/ledger.html", ctx)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sanbu.demo import data
+from sanbu.demo.lifecycle_data import load_lifecycle
+from sanbu.demo.needs_data import load_needs
 
 
 class Command(BaseCommand):
@@ -22,6 +24,8 @@ class Command(BaseCommand):
         if not opts["accounts"]:
             self.stdout.write("正在加载演示数据（淄博市）……")
             summary = data.load()
+            if summary is not None:
+                load_needs()  # 供需对接 and 数据异议, on top of the fresh demo
             if summary is None:
                 self.stdout.write("演示数据已存在，跳过加载。")
             else:
@@ -31,6 +35,7 @@ class Command(BaseCommand):
                     f"（{states}），挂接数据 {summary.rows} 行，接口 {summary.interfaces} 个，"
                     f"待处理一数一源冲突 {summary.open_conflicts} 个，用时 {summary.seconds:.1f} 秒。"
                 )
+                self.stdout.write(load_lifecycle())
         self.print_accounts()
 
     def print_accounts(self) -> None:
