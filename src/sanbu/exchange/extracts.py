@@ -45,7 +45,7 @@ CHUNK = 5000
 ROW_GROUP = 50_000
 BOM = "\ufeff"
 _WATERMARK = re.compile(r"([0-9]{1,18})-([0-9]{1,18})", re.ASCII)
-PARAMS = {"format", "since"}
+PARAMS = {"format", "since", "version"}
 
 
 @dataclass(frozen=True)
@@ -242,10 +242,13 @@ def extract(request: HttpRequest, resource_id: str) -> HttpResponse | StreamingH
     unknown = sorted(set(params) - PARAMS)
     if unknown:
         return refuse(
-            call, 400, "gateway.bad_request", f"抽取不支持参数“{unknown[0][:64]}”：只接受 format 和 since。"
+            call,
+            400,
+            "gateway.bad_request",
+            f"抽取不支持参数“{unknown[0][:64]}”：只接受 format、since 和 version。",
         )
     if any(len(params.getlist(p)) > 1 for p in PARAMS):
-        return refuse(call, 400, "gateway.bad_request", "format 和 since 只能各给出一个值。")
+        return refuse(call, 400, "gateway.bad_request", "format、since 和 version 只能各给出一个值。")
     if fmt not in FORMATS:
         return refuse(call, 400, "gateway.bad_request", "format 只能是 csv 或 parquet。")
     since = Watermark.parse(since_raw) if since_raw else None
@@ -290,6 +293,8 @@ def extract(request: HttpRequest, resource_id: str) -> HttpResponse | StreamingH
     response["X-Sanbu-Watermark"] = watermark
     response["X-Sanbu-Mount"] = str(mount_id)
     response["X-Sanbu-Rows"] = str(rows)
+    for name, value in access.headers.items():
+        response[name] = value
     if since is not None:
         response["X-Sanbu-Since"] = str(since)
     return response

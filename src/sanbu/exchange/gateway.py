@@ -38,12 +38,12 @@ from sanbu.core.actor import Actor
 from sanbu.core.sm3 import hmac_sm3_hex
 from sanbu.datastore import lookup
 
-from . import accesslog, masking, ratelimit
+from . import accesslog, interfaces, masking, ratelimit
 from .keys import GatewayKey, authenticate_gateway, parse_key
 from .models import Grant, ShareRequest
 
 MAX_LIMIT = 100
-RESERVED = {"key", "limit", "offset"}
+RESERVED = {"key", "limit", "offset", "version"}
 ACTION = "gateway.access"
 
 NOT_FOUND = ("gateway.not_found", "资源不存在或未获授权。")
@@ -88,6 +88,20 @@ class GrantView:
     rules: tuple[str, ...]  # masking rule per granted item
     maskers: tuple[Callable[[Any], Any] | None, ...]  # None where the value passes unchanged
     decrypt: tuple[bool, ...]  # stored encrypted (protected item of a 重要/核心 resource)
+
+    def only(self, names: frozenset[str]) -> GrantView:
+        """The grant narrowed to the items an interface version serves (EX-5)."""
+        keep = [n in names for n in self.names]
+        if all(keep):
+            return self
+
+        def pick(values: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(v for v, k in zip(values, keep, strict=True) if k)
+
+        return GrantView(
+            pk=self.pk, purpose=self.purpose, items=pick(self.items), names=pick(self.names),
+            rules=pick(self.rules), maskers=pick(self.maskers), decrypt=pick(self.decrypt),
+        )  # fmt: skip
 
 
 _cache_lock = threading.Lock()
@@ -290,8 +304,9 @@ class Access:
 
     key: GatewayKey
     resource: ResourceView
-    grant: GrantView
+    grant: GrantView  # narrowed to the items of the interface version answering
     mount_id: int | None  # the current mount of rows; None when served as an interface
+    headers: dict[str, str]  # Deprecation/Sunset/Link while the version answering is deprecated
 
 
 def _grant_sql() -> str:
@@ -366,8 +381,29 @@ def authorize(request: HttpRequest, call: Call) -> Access | HttpResponse:
         return refuse(call, 404, *NOT_FOUND)
     grant, resource, mount_id = found
     call.resource, call.grant = resource, grant
+
+    # EX-5: which version of the resource's interface answers, after the grant check (so a version
+    # number reveals nothing to an app without a grant).
+    check = interfaces.resolve(resource.pk, request.GET.get("version"), timezone.localdate())
+    if check.version is not None:
+        call.extra["version"] = check.version
+    if check.unknown:
+        return refuse(call, 404, "gateway.interface.unknown", interfaces.unknown_message(
+            request.GET.get("version"), check))  # fmt: skip
+    if check.gone:
+        headers = {"Link": f'<{request.path}?version={check.successor}>; rel="successor-version"'}
+        return refuse(
+            call, 410, "gateway.interface.retired", interfaces.gone_message(check),
+            headers if check.successor is not None else None,
+        )  # fmt: skip
+    if check.item_names is not None:
+        grant = grant.only(check.item_names)
+        call.grant = grant
     call.items = list(grant.names)
-    return Access(key=key, resource=resource, grant=grant, mount_id=mount_id)
+    return Access(
+        key=key, resource=resource, grant=grant, mount_id=mount_id,
+        headers=interfaces.deprecation_headers(check, request.path),
+    )  # fmt: skip
 
 
 def not_served(call: Call) -> HttpResponse:
@@ -447,6 +483,7 @@ def records(request: HttpRequest, resource_id: str) -> HttpResponse:
             "items": call.items,
             "records": out,
         },
+        access.headers,
     )
 
 

@@ -320,3 +320,67 @@ def test_threaded_group_commit_records_every_answered_call() -> None:
     assert problem is None and count >= 30
     writer = accesslog._writer
     assert writer is not None and writer.pid == os.getpid() and writer.thread.is_alive()
+
+
+# --- interface versions (EX-5) ------------------------------------------------------------------------
+
+
+def _version(world: World, number: int, items: list[str], **fields: Any) -> Any:
+    from sanbu.exchange.models import InterfaceVersion
+
+    return InterfaceVersion.objects.create(
+        resource=world.resource, number=number, item_names=items, released_by="t", **fields
+    )
+
+
+def test_version_narrows_items_and_a_deprecated_one_says_when_it_ends(world: World) -> None:
+    from sanbu.exchange.models import InterfaceState
+
+    today = timezone.localdate()
+    v2 = _version(world, 2, ["公民身份号码", "姓名", "手机号码", "住址"])
+    _version(world, 1, ["公民身份号码", "姓名"], state=InterfaceState.DEPRECATED,
+             sunset_on=today + dt.timedelta(days=30), successor=v2, deprecated_at=timezone.now())  # fmt: skip
+
+    newest = call(world, world.resource.pk, key=person_id(1))
+    assert newest.status_code == 200
+    assert newest.json()["items"] == ["公民身份号码", "姓名", "手机号码", "住址"]
+    assert "Sunset" not in newest
+
+    old = call(world, world.resource.pk, key=person_id(1), version="1")
+    assert old.status_code == 200
+    assert old.json()["items"] == ["公民身份号码", "姓名"]
+    assert set(old.json()["records"][0]) == {"公民身份号码", "姓名"}
+    assert old["Deprecation"].startswith("@")
+    assert old["Sunset"].endswith("GMT")
+    assert 'version=2>; rel="successor-version"' in old["Link"]
+    assert accesses()[-1].after["version"] == 1
+
+
+def test_after_sunset_a_version_answers_410_naming_its_successor(world: World) -> None:
+    from sanbu.exchange.models import InterfaceState
+
+    today = timezone.localdate()
+    v2 = _version(world, 2, ["公民身份号码", "姓名"])
+    _version(world, 1, ["公民身份号码"], state=InterfaceState.DEPRECATED,
+             sunset_on=today - dt.timedelta(days=1), successor=v2)  # fmt: skip
+
+    gone = call(world, world.resource.pk, key=person_id(1), version="1")
+    assert gone.status_code == 410
+    body = gone.json()
+    assert body["code"] == "gateway.interface.retired"
+    assert "v2" in body["message"]
+    assert "records" not in body
+    last = accesses()[-1]
+    assert last.after["outcome"] == "gateway.interface.retired" and last.after["status"] == 410
+
+    unknown = call(world, world.resource.pk, key=person_id(1), version="7")
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "gateway.interface.unknown"
+
+
+def test_a_version_number_reveals_nothing_without_a_grant(world: World) -> None:
+    _version(world, 1, ["公民身份号码"])
+    services.grant_revoke(actor=SYSTEM, grant_id=world.grant.pk, reason="停止使用")
+    response = call(world, world.resource.pk, key=person_id(1), version="9")
+    assert response.status_code == 404
+    assert response.json()["code"] == "gateway.not_found"
