@@ -5,7 +5,7 @@ extracts, over 1,000,000 persons. Writes ``bench/results/gateway.json``.
                                           [--threads 8] [--database-url postgres://…]
 
 Everything happens in a fresh temporary directory (SANBU_VAR_DIR) with the bench-only settings
-(``bench/benchsite``: the demo settings with DEBUG off, SQLite in WAL mode with synchronous=NORMAL, and
+(``bench/benchsite``: the demo settings with DEBUG off, the production database settings, and
 one bench-only URL). Steps:
 
 1. migrate, ``load_demo``, then ``generate_base_data --persons N`` (the 人口 resource 全员人口基础信息,
@@ -332,7 +332,7 @@ def main() -> int:
         "data_grade": world["data_grade"],
         "granted_items": world["items"],
         "server": f"granian WSGI, {args.workers} workers x {args.threads} threads",
-        "database": database + (" (WAL, synchronous=NORMAL)" if database == "sqlite" else ""),
+        "database": database + (" (WAL; synchronous=FULL on the main database, NORMAL on the datastore)" if database == "sqlite" else ""),
         "load_tool": f"wrk -t1 -c{args.connections} -d{args.duration}s, random keys of {len(keys):,} persons, "
         "same machine",
         "bare_rps": bare["rps"],

@@ -469,6 +469,7 @@ def resource_mount_rows(
     loading.store_rows(
         resource_id=resource.pk, mount_id=mount.pk, rows=parsed.rows, key_name=key.name if key else None,
         protected=loading.protected_items(items, resource.data_grade),
+        view=loading.view_spec(items, resource.data_grade),
     )  # fmt: skip
     resource_id, mount_id = resource.pk, mount.pk
     transaction.on_commit(lambda: loading.drop_other_mounts(resource_id=resource_id, keep_mount_id=mount_id))

@@ -23,6 +23,7 @@ from django.db import connections, transaction
 from sanbu.core import fieldcrypt
 from sanbu.core.identifiers import check_citizen_id, check_uscc
 
+from . import maskedview
 from .models import DataRow
 
 MAX_REPORTED_ERRORS = 500
@@ -301,6 +302,11 @@ def protected_items(items: Sequence[Any], data_grade: str) -> set[str]:
     }
 
 
+def view_spec(items: Sequence[Any], data_grade: str) -> maskedview.ViewSpec:
+    """The masked view stored with each row of a resource with these items (``maskedview``)."""
+    return maskedview.spec(items, frozenset(protected_items(items, data_grade)))
+
+
 def protect_row(row: dict[str, Any], protected: AbstractSet[str]) -> dict[str, Any]:
     """The row as stored: protected values encrypted (as text), ``None`` kept as ``None``."""
     if not protected:
@@ -337,6 +343,7 @@ def store_rows(
     rows: list[dict[str, Any]],
     key_name: str | None = None,
     protected: AbstractSet[str] = frozenset(),
+    view: maskedview.ViewSpec | None = None,
 ) -> int:
     """Add the rows of a new mount (on the datastore alias, in its own transaction).
 
@@ -348,6 +355,7 @@ def store_rows(
     orphan rows of a mount that never became current, which the next successful mount removes.
     """
     key_protected = bool(key_name) and key_name in protected
+    render = maskedview.renderer(view) if view is not None else None
     with transaction.atomic(using="datastore"):
         batch: list[DataRow] = []
         for n, row in enumerate(rows, start=1):
@@ -355,7 +363,7 @@ def store_rows(
             batch.append(
                 DataRow(
                     resource_id=resource_id, mount_id=mount_id, row_no=n, key=key,
-                    data=protect_row(row, protected),
+                    data=protect_row(row, protected), view=render(row) if render is not None else "",
                 )
             )  # fmt: skip
             if len(batch) >= 2000:
@@ -382,9 +390,13 @@ SQLITE_BULK_CACHE_KIB = 262_144  # 256 MiB page cache while loading: the key ind
 
 
 def row_encoder(
-    *, key_name: str | None, protected: AbstractSet[str] = frozenset()
-) -> Callable[[dict[str, Any]], tuple[str, str]]:
-    """``row -> (DataRow.key, DataRow.data as JSON text)``, exactly as ``store_rows`` stores a row.
+    *,
+    key_name: str | None,
+    protected: AbstractSet[str] = frozenset(),
+    view: maskedview.ViewSpec | None = None,
+) -> Callable[[dict[str, Any]], tuple[str, str, str]]:
+    """``row -> (DataRow.key, DataRow.data as JSON text, DataRow.view)``, exactly as ``store_rows``
+    stores a row.
 
     Protected values are SM4-encrypted and a protected key is blind-indexed, with the keys resolved once
     (``fieldcrypt.encryptor``/``blind_indexer``) instead of per value.
@@ -393,13 +405,15 @@ def row_encoder(
     index = fieldcrypt.blind_indexer() if key_name and key_name in protected else None
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     names = frozenset(protected)
+    render = maskedview.renderer(view) if view is not None else None
 
-    def encode(row: dict[str, Any]) -> tuple[str, str]:
+    def encode(row: dict[str, Any]) -> tuple[str, str, str]:
         key = ""
         if key_name:
             raw = row.get(key_name)
             text = str(raw if raw is not None else "").strip()
             key = (index(text) if text else "") if index is not None else text[:64]
+        shown = render(row) if render is not None else ""
         if encrypt is not None:
             row = {
                 name: encrypt(value if isinstance(value, str) else str(value))
@@ -407,7 +421,7 @@ def row_encoder(
                 else value
                 for name, value in row.items()
             }
-        return key, dumps(row)
+        return key, dumps(row), shown
 
     return encode
 
@@ -445,6 +459,7 @@ def store_rows_bulk(
     rows: Iterable[dict[str, Any]],
     key_name: str | None = None,
     protected: AbstractSet[str] = frozenset(),
+    view: maskedview.ViewSpec | None = None,
     batch_size: int = BULK_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     using: str = "datastore",
@@ -457,18 +472,18 @@ def store_rows_bulk(
     ``progress`` is called with the running count after each batch. Same visibility rules as
     ``store_rows``: the rows serve once the catalog makes the mount current.
     """
-    encode = row_encoder(key_name=key_name, protected=protected)
+    encode = row_encoder(key_name=key_name, protected=protected, view=view)
     conn = connections[using]
     qn = conn.ops.quote_name
     table = qn(DataRow._meta.db_table)
-    columns = ", ".join(qn(c) for c in ("resource_id", "mount_id", "row_no", "key", "data"))
-    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)"
+    columns = ", ".join(qn(c) for c in ("resource_id", "mount_id", "row_no", "key", "data", "view"))
+    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)"
     count = 0
     with bulk_session(using), transaction.atomic(using=using), conn.cursor() as cur:
-        batch: list[tuple[int, int, int, str, str]] = []
+        batch: list[tuple[int, int, int, str, str, str]] = []
         for count, row in enumerate(rows, start=1):
-            key, data = encode(row)
-            batch.append((resource_id, mount_id, count, key, data))
+            key, data, shown = encode(row)
+            batch.append((resource_id, mount_id, count, key, data, shown))
             if len(batch) >= batch_size:
                 cur.executemany(sql, batch)
                 batch.clear()

@@ -140,6 +140,34 @@ def iter_row_chunks(
             return
 
 
+def iter_view_chunks(mount_id: int, *, after: int, upto: int, chunk: int = 20_000) -> Iterator[list[str]]:
+    """The masked views (``DataRow.view``) of a mount's rows with ``after < id <= upto`` in id order,
+    ``chunk`` at a time, by keyset paging like ``iter_row_chunks``."""
+    sql = f"SELECT id, view FROM {_table()} WHERE mount_id = %s AND id > %s AND id <= %s ORDER BY id LIMIT %s"
+    last = after
+    while last < upto:
+        with connections["datastore"].cursor() as cursor:
+            cursor.execute(sql, [mount_id, last, upto, chunk])
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        yield [v for _, v in rows]
+        last = int(rows[-1][0])
+        if len(rows) < chunk:
+            return
+
+
+def first_view(mount_id: int, *, after: int, upto: int) -> str | None:
+    """The masked view of the first row in the range (None when the range is empty)."""
+    with connections["datastore"].cursor() as cursor:
+        cursor.execute(
+            f"SELECT view FROM {_table()} WHERE mount_id = %s AND id > %s AND id <= %s ORDER BY id LIMIT 1",
+            [mount_id, after, upto],
+        )
+        row = cursor.fetchone()
+    return str(row[0]) if row else None
+
+
 def count_rows(mount_id: int, *, after: int, upto: int) -> int:
     with connections["datastore"].cursor() as cursor:
         cursor.execute(

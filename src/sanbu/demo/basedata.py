@@ -644,7 +644,8 @@ def mount_generated(
     try:
         count = loading.store_rows_bulk(
             resource_id=resource.pk, mount_id=mount.pk, rows=rows, key_name=key.name if key else None,
-            protected=protected, batch_size=batch_size, progress=progress,
+            protected=protected, view=loading.view_spec(items, resource.data_grade), batch_size=batch_size,
+            progress=progress,
         )  # fmt: skip
         with transaction.atomic():
             resource = catalog._locked_resource(actor, resource_id, "catalog.resource.mount")

@@ -3,7 +3,7 @@
 A consumer department that holds, or has held, a grant on a resource (``exchange.feedback.submit``)
 objects to a record or a field: the item, the record's key value, what is wrong, the evidence and the
 value it expects. The key value is never stored: only its keyed hash (``gateway.key_hash``, so equal
-keys can be grouped) and a masked form (``exchange.masking``, by the key item's rule) are kept. A
+keys can be grouped) and a masked form (``datastore.masking``, by the key item's rule) are kept. A
 department without a grant on the resource is told the resource does not exist.
 
 The provider (``exchange.feedback.answer``) answers within ``exchange.objection_answer_days`` working
@@ -30,11 +30,11 @@ from sanbu.core import audit
 from sanbu.core.actor import Actor
 from sanbu.core.calendar import work_calendar
 from sanbu.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed, text_problem
+from sanbu.datastore.masking import mask_value
 from sanbu.orgs.models import Department
 from sanbu.orgs.notices import notify
 from sanbu.policy.rulesets import OBJECTION_ANSWER_DAYS, load_ruleset
 
-from .masking import mask_value
 from .models import Grant, Objection, ObjectionState
 
 VIEW = "exchange.feedback.view"

@@ -36,9 +36,9 @@ from sanbu.catalog.models import MountKind, Resource, ResourceItem, ResourceMoun
 from sanbu.core import audit
 from sanbu.core.actor import Actor
 from sanbu.core.sm3 import hmac_sm3_hex
-from sanbu.datastore import lookup
+from sanbu.datastore import loading, lookup, maskedview, masking
 
-from . import accesslog, interfaces, masking, ratelimit
+from . import accesslog, interfaces, ratelimit
 from .keys import GatewayKey, authenticate_gateway, parse_key
 from .models import Grant, ShareRequest
 
@@ -75,6 +75,7 @@ class ResourceView:
     items: tuple[ResourceItem, ...]
     by_name: dict[str, ResourceItem]
     plan: lookup.KeyPlan
+    view: maskedview.ViewSpec  # the masked view its rows carry when mounted under these items
 
 
 @dataclass(frozen=True)
@@ -135,22 +136,10 @@ def _resource_view(
         view = ResourceView(
             pk=pk, revision=key, name=name, jurisdiction=jurisdiction, data_grade=data_grade, items=items,
             by_name={i.name: i for i in items}, plan=lookup.key_plan(items, data_grade),
+            view=loading.view_spec(items, data_grade),
         )  # fmt: skip
         _remember(_resources, key, view)
     return view
-
-
-def masker(rule: str | None) -> Callable[[Any], Any] | None:
-    """The function that masks a value under ``rule`` (None when values pass unchanged); the same
-    results as ``masking.mask_value``."""
-    if not rule or rule == "none":
-        return None
-    if rule == "full":
-        return lambda v: v if v is None else masking.FULL_MASK
-    fn = masking._RULES.get(rule)
-    if fn is None:
-        return None
-    return lambda v: v if v is None else fn(v if isinstance(v, str) else masking._text(v))
 
 
 def _grant_view(pk: int, request_id: int, rules_raw: Any, resource: ResourceView) -> GrantView:
@@ -167,7 +156,7 @@ def _grant_view(pk: int, request_id: int, rules_raw: Any, resource: ResourceView
         item_rules = tuple(str(rules.get(str(i.pk), i.masking)) for i in granted)
         view = GrantView(
             pk=pk, purpose=purpose, items=granted, names=tuple(i.name for i in granted), rules=item_rules,
-            maskers=tuple(masker(r) for r in item_rules),
+            maskers=tuple(masking.masker(r) for r in item_rules),
             decrypt=tuple(i.name in resource.plan.protected_names for i in granted),
         )  # fmt: skip
         _remember(_grants, key, view)

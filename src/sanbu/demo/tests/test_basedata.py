@@ -110,14 +110,14 @@ def test_row_encoder_stores_like_store_rows() -> None:
     protected = {"公民身份号码", "姓名"}
     encode = loading.row_encoder(key_name="公民身份号码", protected=protected)
     row = {"公民身份号码": "11010519491231002X", "姓名": "张三", "性别": "1", "有效期": None}
-    key, text = encode(row)
+    key, text, _ = encode(row)
     assert key == loading.stored_key("11010519491231002X", protected=True)
     import json
 
     stored = json.loads(text)
     assert stored["公民身份号码"].startswith("sm4:") and stored["性别"] == "1" and stored["有效期"] is None
     assert loading.read_row(stored) == row
-    plain_key, _ = loading.row_encoder(key_name="代码", protected=set())({"代码": " 91110000600037341L "})
+    plain_key, _, _ = loading.row_encoder(key_name="代码", protected=set())({"代码": " 91110000600037341L "})
     assert plain_key == "91110000600037341L"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sanbu.exchange.masking import FULL_MASK, mask_address, mask_record, mask_value
+from sanbu.datastore.masking import FULL_MASK, mask_address, mask_record, mask_value
 
 digits = st.text(alphabet="0123456789", min_size=1)
 
