@@ -20,7 +20,7 @@ DEMO_SETTINGS := sanbu.config.settings.demo
 help:
 	@echo "make demo     install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test     ruff, mypy and pytest (browser tests included)"
-	@echo "make bench    catalog search and import benchmark -> bench/results/catalog.json"
+	@echo "make bench    catalog, audit-chain and gateway benchmarks -> bench/results/{catalog,audit,gateway}.json"
 	@echo "make serve    serve with granian (WSGI, $(WORKERS) workers); production settings unless DJANGO_SETTINGS_MODULE is set"
 	@echo "make lint     ruff and mypy only"
 	@echo "make install  create .venv and install the package with its dev extras"
@@ -58,8 +58,12 @@ policy-coverage: install
 test: lint browsers policy-coverage
 	$(BIN)/pytest
 
+# Each writes bench/results/<name>.json; the gateway one runs granian and wrk (installed if missing).
 bench: install
 	$(BIN)/python bench/run_catalog.py
+	$(BIN)/python bench/run_audit.py
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || true
+	$(BIN)/python bench/run_gateway.py
 
 # Static files are collected to $(VAR_DIR)/static and served by granian itself (no extra package).
 define GRANIAN
@@ -78,6 +82,7 @@ demo: install
 	$(SANBU) migrate --database datastore --noinput -v 0
 	$(SANBU) collectstatic --noinput -v 0
 	$(SANBU) load_demo
+	$(SANBU) generate_base_data --persons 10000 --orgs 2000
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(GRANIAN)
 
