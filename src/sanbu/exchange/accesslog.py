@@ -25,9 +25,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from sanbu.core import audit
 from sanbu.core.actor import Actor
+
+from . import usage
 
 log_ = logging.getLogger(__name__)
 
@@ -43,12 +46,23 @@ class Entry:
 
 
 def write_batch(entries: list[Entry]) -> None:
-    """Append the entries to the chain in one transaction (one commit, one flush)."""
+    """Append the entries to the chain in one transaction: one head lock, one multi-row insert, one
+    commit (one flush). Each record keeps its own actor (app) and request id."""
     with transaction.atomic():
-        for entry in entries:
-            # One record_many per entry: each record has its own actor (app) and request id; the chain
-            # head is locked once, by the first, for the whole transaction.
-            audit.record_many(actor=entry.actor, changes=[entry.change])
+        audit.append_batch((entry.actor, entry.change) for entry in entries)
+        usage.count_calls(_usage_rows(entries))
+
+
+def _usage_rows(entries: list[Entry]) -> list[usage.CallRow]:
+    """The calls of the batch that reached a known resource with an authenticated app (usage counters)."""
+    today = timezone.localdate()
+    rows: list[usage.CallRow] = []
+    for entry in entries:
+        after = entry.change.after or {}
+        app, resource = after.get("app"), after.get("resource")
+        if isinstance(app, int) and isinstance(resource, int):
+            rows.append((resource, app, today, after.get("status") == 200, int(after.get("rows") or 0)))
+    return rows
 
 
 class _Writer:

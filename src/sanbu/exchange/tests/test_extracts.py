@@ -249,9 +249,14 @@ def _both_paths(world: World, monkeypatch: pytest.MonkeyPatch, **params: str) ->
 def test_extract_from_views_equals_the_per_value_path(db: Any, grade: str, monkeypatch: pytest.MonkeyPatch) -> None:
     world = build(n=7, data_grade=grade)
     _unlift(world)
-    access_view = []
+    access_view: list[Any] = []
     real = extracts.view_columns
-    monkeypatch.setattr(extracts, "view_columns", lambda *a: access_view.append(real(*a)) or access_view[-1])
+
+    def spy(*a: Any) -> Any:
+        access_view.append(real(*a))
+        return access_view[-1]
+
+    monkeypatch.setattr(extracts, "view_columns", spy)
     csv_view, csv_plain = _both_paths(world, monkeypatch)
     assert access_view[0] == [0, 1, 2, 3]  # the views were used
     assert csv_view == csv_plain

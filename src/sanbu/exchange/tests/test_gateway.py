@@ -384,3 +384,16 @@ def test_a_version_number_reveals_nothing_without_a_grant(world: World) -> None:
     response = call(world, world.resource.pk, key=person_id(1), version="9")
     assert response.status_code == 404
     assert response.json()["code"] == "gateway.not_found"
+
+
+def test_calls_are_counted_per_resource_app_and_day_with_their_records(world: World) -> None:
+    from sanbu.exchange.models import UsageDay
+
+    assert call(world, world.resource.pk, key=person_id(1)).status_code == 200
+    assert call(world, world.resource.pk, key=person_id(2), limit="1").status_code == 200
+    assert call(world, world.resource.pk, key=person_id(1), 婚姻状况="已婚").status_code == 403
+    assert call(world, 999999, key=person_id(1)).status_code == 404  # no such resource: not counted
+    usage = UsageDay.objects.get(resource_id=world.resource.pk, app=world.app)
+    assert (usage.calls, usage.answered, usage.rows) == (3, 2, 2)
+    assert usage.day == timezone.localdate()
+    assert UsageDay.objects.count() == 1
