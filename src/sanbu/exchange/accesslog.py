@@ -17,10 +17,13 @@ one gathers.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -53,6 +56,30 @@ def write_batch(entries: list[Entry]) -> None:
         usage.count_calls(_usage_rows(entries))
 
 
+@contextmanager
+def _writers_take_turns() -> Iterator[None]:
+    """On SQLite, the writer threads of all worker processes queue on an ``flock`` before they begin.
+
+    SQLite has one write lock per file and a writer that finds it taken sleeps in steps of several
+    milliseconds (its busy handler) before it tries again; two processes' writers taking turns that way
+    spent most of their time asleep. ``flock`` hands the turn over in the kernel the moment it is free.
+    PostgreSQL queues waiters on the chain head's row lock itself.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    name = str(connection.settings_dict["NAME"])
+    if not name or name == ":memory:" or name.startswith("file:"):
+        yield
+        return
+    fd = os.open(name + ".writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def _usage_rows(entries: list[Entry]) -> list[usage.CallRow]:
     """The calls of the batch that reached a known resource with an authenticated app (usage counters)."""
     today = timezone.localdate()
@@ -75,20 +102,28 @@ class _Writer:
     def _run(self) -> None:
         while True:
             batch = [self.queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
             ok = False
-            for attempt in range(2):
-                try:
-                    write_batch(batch)
-                    ok = True
-                    break
-                except Exception:  # a broken connection: drop it and try once more on a new one
-                    log_.exception("access log batch of %d failed (attempt %d)", len(batch), attempt + 1)
-                    connection.close()
+            try:
+                # Wait for this process's turn first, then take everything that arrived meanwhile: the
+                # longer the wait, the bigger the batch, so the writers' turns pay for more records.
+                with _writers_take_turns():
+                    while len(batch) < MAX_BATCH:
+                        try:
+                            batch.append(self.queue.get_nowait())
+                        except queue.Empty:
+                            break
+                    for attempt in range(2):
+                        try:
+                            write_batch(batch)
+                            ok = True
+                            break
+                        except Exception:  # a broken connection: drop it, try once more on a new one
+                            log_.exception(
+                                "access log batch of %d failed (attempt %d)", len(batch), attempt + 1
+                            )
+                            connection.close()
+            except OSError:  # the turn lock file cannot be opened: the batch fails, the calls get 503
+                log_.exception("access log writer lock unavailable")
             for entry in batch:
                 entry.ok = ok
                 entry.done.set()
