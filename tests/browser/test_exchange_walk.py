@@ -8,20 +8,9 @@ steward answers from 待我答复 (corrected) → the consumer sees the answer a
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,57 +18,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install -y chromium fonts-noto-cjk")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
-class Walk:
-    def __init__(self, page: Any, base_url: str) -> None:
-        self.page = page
-        self.base = base_url
-        self.shots = os.environ.get("SANBU_SCREENSHOTS", "")
-        self.n = 0
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.base + path)
-
-    def shot(self, name: str) -> None:
-        if self.shots:
-            self.n += 1
-            Path(self.shots).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(self.shots) / f"{self.n:02d}-{name}.png"), full_page=True)
-
-    def login(self, username: str, password: str) -> None:
-        from playwright.sync_api import expect
-
-        self.go("/login/")
-        expect(self.page.get_by_label("用户名")).to_be_visible()
-        self.page.get_by_label("用户名").fill(username)
-        self.page.get_by_label("密码").fill(password)
-        self.page.get_by_role("button", name="登录").click()
-        expect(self.page.get_by_role("heading", name="工作台")).to_be_visible()
-
-    def logout(self) -> None:
-        from playwright.sync_api import expect
-
-        self.page.get_by_role("button", name="退出").click()
-        expect(self.page.get_by_label("用户名")).to_be_visible()
-
-    def nav(self, label: str) -> None:
-        self.page.get_by_role("navigation", name="主导航").get_by_role("link", name=label).click()
-
-
-def test_need_and_objection_walk(live_server: Any, browser: Any) -> None:
+def test_need_and_objection_walk(walk: Any) -> None:
     from playwright.sync_api import expect
 
     from sanbu.core.testing import PASSWORD
@@ -89,10 +28,7 @@ def test_need_and_objection_walk(live_server: Any, browser: Any) -> None:
     w = need_world()
     grant_on(w.civil_steward, w.people, "公民身份号码", "姓名")
 
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    walk = Walk(page, live_server.url)
+    page = walk.page
 
     # --- the consumer: a need, a live proposal, take it, on to the request form ------------------------
     walk.login("civil_consumer", PASSWORD)
@@ -149,4 +85,3 @@ def test_need_and_objection_walk(live_server: Any, browser: Any) -> None:
     expect(page.locator(".messages")).to_contain_text("异议办结")
     assert Objection.objects.get().state == ObjectionState.CLOSED
     walk.shot("objection-closed")
-    context.close()
