@@ -41,7 +41,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from sanbu.core import fieldcrypt
-from sanbu.datastore import lookup
+from sanbu.datastore import lookup, maskedview
 
 from . import accesslog
 from .gateway import LOG_UNAVAILABLE, Access, Call, authorize, json_response, not_served, refuse
@@ -68,18 +68,6 @@ class Watermark:
     def parse(cls, raw: str) -> Watermark | None:
         m = _WATERMARK.fullmatch(raw.strip())
         return cls(int(m.group(1)), int(m.group(2))) if m else None
-
-
-def _csv_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return value if isinstance(value, str) else str(value)
 
 
 def row_function(access: Access) -> Callable[[dict[str, Any]], list[Any]]:
@@ -163,7 +151,7 @@ def csv_stream(access: Access, after: int, upto: int, expected: int) -> Iterator
     writer.writerow(access.grant.names)
     sent = 0
     for rows in _chunks(access, after, upto):
-        writer.writerows([[_csv_text(v) for v in row] for row in rows])
+        writer.writerows([[maskedview.text(v) for v in row] for row in rows])
         sent += len(rows)
         yield buf.getvalue().encode("utf-8")
         buf.seek(0)
@@ -236,7 +224,7 @@ def _convert(value: Any, kind: str) -> Any:
             return bool(value)
     except (TypeError, ValueError):
         return None
-    return _csv_text(value)
+    return maskedview.text(value)
 
 
 def _column(values: list[Any], kind: str) -> Any:
@@ -276,7 +264,7 @@ def _view_tables(access: Access, after: int, upto: int, columns: list[int], sche
                 try:
                     col = col.cast(getattr(pa, kind)())
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    col = _column([_csv_text(v) for v in col.to_pylist()], kind)
+                    col = _column([maskedview.text(v) for v in col.to_pylist()], kind)
             arrays.append(col)
         return pa.Table.from_arrays(arrays, schema=schema)
 

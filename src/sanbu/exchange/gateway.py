@@ -274,16 +274,6 @@ def _int_param(raw: str | None, default: int, low: int, high: int) -> int | None
     return value if low <= value <= high else None
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 # --- authentication, rate limit and grant: shared by records and extracts -------------------------------
 
 
@@ -451,7 +441,7 @@ def records(request: HttpRequest, resource_id: str) -> HttpResponse:
         resource.pk, access.mount_id, stored or "", decrypt=bool(resource.plan.protected_names)
     )
     if filters:
-        rows = [r for r in rows if all(_text(r.get(n)) == v for n, v in filters.items())]
+        rows = [r for r in rows if all(maskedview.text(r.get(n)) == v for n, v in filters.items())]
     total = len(rows)
     fields = list(zip(grant.names, grant.maskers, strict=True))
     out = [
