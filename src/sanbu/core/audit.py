@@ -214,12 +214,33 @@ class Appended:
         return self.last_seq - self.first_seq + 1
 
 
+def _head_sql(conn: BaseDatabaseWrapper) -> tuple[str, str]:
+    table = conn.ops.quote_name(AuditHead._meta.db_table)
+    lock = (
+        " FOR UPDATE" if conn.features.has_select_for_update else ""
+    )  # SQLite: the write lock of BEGIN IMMEDIATE
+    return (
+        f"SELECT last_seq, last_hash FROM {table} WHERE id = 1{lock}",
+        f"UPDATE {table} SET last_seq = %s, last_hash = %s WHERE id = 1",
+    )
+
+
 def _lock_head() -> AuditHead:
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        head = AuditHead.objects.create(pk=1, last_seq=0, last_hash=GENESIS)
-        head = AuditHead.objects.select_for_update().get(pk=1)
-    return head
+    """The chain's tip, locked until the transaction ends (raw SQL: it is on every write's path)."""
+    conn = transaction.get_connection(router.db_for_write(AuditHead))
+    with conn.cursor() as cursor:
+        cursor.execute(_head_sql(conn)[0])
+        row = cursor.fetchone()
+    if row is None:
+        AuditHead.objects.create(pk=1, last_seq=0, last_hash=GENESIS)
+        return _lock_head()
+    return AuditHead(pk=1, last_seq=int(row[0]), last_hash=str(row[1]))
+
+
+def _save_head(head: AuditHead) -> None:
+    conn = transaction.get_connection(router.db_for_write(AuditHead))
+    with conn.cursor() as cursor:
+        cursor.execute(_head_sql(conn)[1], [head.last_seq, head.last_hash])
 
 
 _FIELDS = (
@@ -366,7 +387,7 @@ def _append(
             if returning:
                 ids.update(cursor.fetchall())
     head.last_seq, head.last_hash = rows[-1][0], rows[-1][13]
-    head.save(update_fields=["last_seq", "last_hash"])
+    _save_head(head)
     return rows, ids
 
 

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from sanbu.core import audit
@@ -94,14 +94,18 @@ def _usage_rows(entries: list[Entry]) -> list[usage.CallRow]:
 
 class _Writer:
     def __init__(self) -> None:
-        self.queue: queue.Queue[Entry] = queue.Queue()
+        self.queue: queue.Queue[Entry | None] = queue.Queue()
         self.pid = os.getpid()
         self.thread = threading.Thread(target=self._run, name="sanbu-accesslog", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         while True:
-            batch = [self.queue.get()]
+            first = self.queue.get()
+            if first is None:  # stop(): leave no connection open behind
+                connections.close_all()
+                return
+            batch = [first]
             ok = False
             try:
                 # Wait for this process's turn first, then take everything that arrived meanwhile: the
@@ -109,9 +113,13 @@ class _Writer:
                 with _writers_take_turns():
                     while len(batch) < MAX_BATCH:
                         try:
-                            batch.append(self.queue.get_nowait())
+                            entry = self.queue.get_nowait()
                         except queue.Empty:
                             break
+                        if entry is None:  # stop() while a batch gathers: finish it, then stop
+                            self.queue.put(None)
+                            break
+                        batch.append(entry)
                     for attempt in range(2):
                         try:
                             write_batch(batch)
@@ -148,6 +156,16 @@ def _get_writer() -> _Writer:
         if _writer is None or _writer.pid != os.getpid() or not _writer.thread.is_alive():
             _writer = _Writer()
         return _writer
+
+
+def stop() -> None:
+    """End this process's writer thread once the records already queued are written (tests, shutdown)."""
+    global _writer
+    with _lock:
+        w, _writer = _writer, None
+    if w is not None and w.pid == os.getpid() and w.thread.is_alive():
+        w.queue.put(None)
+        w.thread.join(10)
 
 
 def timeout() -> float:

@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
@@ -307,6 +307,7 @@ def test_threaded_group_commit_records_every_answered_call() -> None:
         for j in range(5):
             rid = f"thread-{i:02d}-{j:02d}"
             results[rid] = call(world, world.resource.pk, key=pid, rid=rid).status_code
+        connections.close_all()  # this thread's own connections (the test database is dropped after)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
     for t in threads:
@@ -320,6 +321,8 @@ def test_threaded_group_commit_records_every_answered_call() -> None:
     assert problem is None and count >= 30
     writer = accesslog._writer
     assert writer is not None and writer.pid == os.getpid() and writer.thread.is_alive()
+    accesslog.stop()
+    assert not writer.thread.is_alive() and accesslog._writer is None
 
 
 # --- interface versions (EX-5) ------------------------------------------------------------------------
