@@ -35,7 +35,7 @@ class Decision:
         return self.outcome is Outcome.BLOCK
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "rule_id": self.rule_id,
             "outcome": self.outcome.value,
             "reason": self.reason,
@@ -43,6 +43,9 @@ class Decision:
             "remedy": self.remedy,
             "source": self.source,
         }
+        if self.extra:  # e.g. the review route of PRJ-A1, the ruleset parameters a decision read
+            out["extra"] = self.extra
+        return out
 
 
 def cite(rule_id: str, outcome: Outcome, reason: str, fact: Fact, remedy: str) -> Decision:
