@@ -24,6 +24,8 @@ from sanbu.core.sm3 import sm3_hex
 
 from . import masking
 
+VIEW_FORMAT = "v2"  # part of the signature: views written by an older renderer are not used
+
 
 def text(value: Any) -> str:
     """A value as an extract writes it: ``None`` empty, booleans 是/否, integral floats without ``.0``."""
@@ -66,14 +68,17 @@ def spec(items: Sequence[Any], protected: frozenset[str] | set[str]) -> ViewSpec
             continue
         names.append(item.name)
         rules.append(rule)
-    signature = sm3_hex("\x1f".join(f"{n}\x1e{r}" for n, r in zip(names, rules, strict=True)).encode())[:12]
+    layout = "\x1f".join(f"{n}\x1e{r}" for n, r in zip(names, rules, strict=True))
+    signature = sm3_hex(f"{VIEW_FORMAT}\x1d{layout}".encode())[:12]
     return ViewSpec(names=tuple(names), rules=tuple(rules), signature=signature)
 
 
 def renderer(view: ViewSpec) -> Callable[[Mapping[str, Any]], str]:
     """``plaintext row -> DataRow.view``."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="")
+    # The line end must be "\r\n" even though it is cut off: the writer quotes a value holding any
+    # character of the line terminator, so a value with a line break stays one field.
+    writer = csv.writer(buf, lineterminator="\r\n")
     fields = [(n, masking.masker(r)) for n, r in zip(view.names, view.rules, strict=True)]
     prefix = view.prefix
 
@@ -81,6 +86,6 @@ def renderer(view: ViewSpec) -> Callable[[Mapping[str, Any]], str]:
         buf.seek(0)
         buf.truncate()
         writer.writerow([text(fn(row.get(n)) if fn is not None else row.get(n)) for n, fn in fields])
-        return prefix + buf.getvalue()
+        return prefix + buf.getvalue()[:-2]
 
     return render

@@ -51,3 +51,11 @@ def test_a_view_parses_back_to_the_masked_texts(row_values: list[Any]) -> None:
     parsed = next(csv.reader([view[len(spec.prefix) :]]))
     expected = [maskedview.text(mask_value(row[n], r)) for n, r in zip(spec.names, spec.rules, strict=True)]
     assert parsed == expected
+
+
+def test_line_breaks_inside_a_value_stay_in_one_quoted_field() -> None:
+    spec = maskedview.spec(ITEMS, frozenset())
+    view = maskedview.renderer(spec)({"备注": "第一行\r\n第二行", "电话": "\r"})
+    parsed = next(csv.reader([view[len(spec.prefix) :]]))
+    assert parsed[2] == "第一行\r\n第二行"
+    assert parsed[3] == "\r"
