@@ -6,6 +6,7 @@ from sanbu.catalog.api import router as catalog_router
 from sanbu.core.api import ActorSessionAuth, install_error_handlers
 from sanbu.core.api import router as audit_router
 from sanbu.exchange.api import router as exchange_router
+from sanbu.inventory.api import router as inventory_router
 from sanbu.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -20,4 +21,5 @@ install_error_handlers(api)
 api.add_router("/orgs", orgs_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/exchange", exchange_router)
+api.add_router("/inventory", inventory_router)
 api.add_router("/audit", audit_router)

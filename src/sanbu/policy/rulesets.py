@@ -41,6 +41,7 @@ CONDITIONAL_STEPS = "exchange.conditional_steps"
 INTERFACE_SUNSET_NOTICE_DAYS = "exchange.interface_sunset_notice_days"
 NEED_ANSWER_DAYS = "exchange.need_answer_days"
 OBJECTION_ANSWER_DAYS = "exchange.objection_answer_days"
+DOCKING_WINDOW_DAYS = "inventory.docking_window_days"
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "sanbu.catalog",
     "sanbu.datastore",
     "sanbu.exchange",
+    "sanbu.inventory",
     "sanbu.web",
     "sanbu.demo",
 ]

@@ -131,6 +131,7 @@ def world(db: Any) -> World:
     _share_requests(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
     _needs_and_objections(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
     _interfaces_and_notices(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
+    _systems(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
 
     def client_for(who: str | None) -> Client:
         client = Client()
@@ -215,6 +216,8 @@ class Case:
 
     @property
     def param(self) -> str:
+        if "/inventory/systems/" in self.path:
+            return "system_id"
         if "/exchange/interfaces/" in self.path:
             return "version_id"
         if "/orgs/notices/" in self.path:
@@ -393,6 +396,18 @@ CASES += [
     Case("POST", "/orgs/notices/{obj}/read", "consumer", obj="notice_b", oos="notice_a", body=lambda w: {}),
 ]  # fmt: skip
 
+# 信息系统清单 (inventory)
+CASES += [
+    Case("GET", "/inventory/systems", "steward", absent="sys_b"),
+    Case("POST", "/inventory/systems", "steward", ok=201, body=lambda w: {"name": "新登记系统"},
+         oos_body=lambda w: {"name": "越权系统", "department_id": w.ids["dept_b"]}),
+    Case("GET", "/inventory/systems/{obj}", "auditor", obj="sys_a", oos="sys_c"),
+    Case("PUT", "/inventory/systems/{obj}", "steward", obj="sys_a", oos="sys_b",
+         body=lambda w: {"name": "改名后的系统", "network": "intranet"}),
+    Case("POST", "/inventory/systems/{obj}/retire", "steward", obj="sys_a", oos="sys_b",
+         body=lambda w: {"reason": "已整合"}),
+]  # fmt: skip
+
 for _c in CASES:
     if _c.path == "/catalog/export":
         _c.oos = "dept_b"
@@ -545,3 +560,11 @@ def _interfaces_and_notices(ids: dict[str, int], depts: dict[str, Any]) -> None:
     for p in ("a", "b"):
         notify(department_ids=[depts[p].pk], kind="test", title=f"给 {p} 的通知")
         ids[f"notice_{p}"] = Notice.objects.filter(department=depts[p]).latest("id").pk
+
+
+def _systems(ids: dict[str, int], depts: dict[str, Any]) -> None:
+    """An information system of each of a, b, c."""
+    from sanbu.inventory.services import SystemData, system_register
+
+    for p, dept in depts.items():
+        ids[f"sys_{p}"] = system_register(actor=SYSTEM, data=SystemData(name=f"{p}系统"), department_id=dept.pk).pk

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 
 # Modules besides ``*.services`` whose public functions write (and so must check permission).
 WRITERS = {"sanbu.catalog.excel", "sanbu.core.calendar", "sanbu.exchange.needs", "sanbu.exchange.feedback"}
-WRITERS |= {"sanbu.exchange.interfaces"}
+WRITERS |= {"sanbu.exchange.interfaces", "sanbu.inventory.excel"}
 # Functions that take an actor but are only called by services after those have checked permission.
 INTERNAL = {"sanbu.catalog.services.claim_authority"}
 
@@ -123,7 +123,30 @@ CALLS: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "sanbu.exchange.interfaces.interface_retire": lambda c: {"version_id": c["interface"].pk},
     "sanbu.exchange.interfaces.interface_list": lambda c: {"resource_id": c["grant"].resource_id},
     "sanbu.exchange.interfaces.interface_get": lambda c: {"version_id": c["interface"].pk},
+    "sanbu.inventory.services.system_register": lambda c: {"data": _system_data("无权登记")},
+    "sanbu.inventory.services.system_update": lambda c: {
+        "system_id": c["system"].pk, "expected_version": None, "data": _system_data("无权修改")},
+    "sanbu.inventory.services.system_retire": lambda c: {"system_id": c["system"].pk, "expected_version": None},
+    "sanbu.inventory.excel.inventory_import": lambda c: {"file": _inventory_workbook(c["dept"])},
+    "sanbu.inventory.excel.inventory_export": lambda c: {"department_id": c["dept"].pk, "stream": io.BytesIO()},
 }  # fmt: skip
+
+
+def _system_data(name: str) -> Any:
+    from sanbu.inventory.services import SystemData
+
+    return SystemData(name=name)
+
+
+def _inventory_workbook(dept: Any) -> io.BytesIO:
+    from sanbu.inventory.excel import SHEET, template_workbook
+
+    wb = template_workbook()
+    wb[SHEET].append(["无权导入", dept.name, dept.uscc, "", "运行", "政务外网", "否", "未定级", "", "未开展", "否"])
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
 
 
 def _service_functions() -> dict[str, Callable[..., Any]]:
@@ -188,6 +211,7 @@ def ctx(db: Any) -> Ctx:
         "nobody": actor_of(make_user("svc_nobody", department=dept)),
         **_needs_ctx(dept, other, granted.pk),
         **_interfaces_ctx(granted.pk),
+        "system": _inventory_system(dept),
     }
 
 
@@ -239,3 +263,9 @@ def _interfaces_ctx(granted_request_id: int) -> Ctx:
     v1 = interface_release(actor=SYSTEM, resource_id=resource_id)
     interface_release(actor=SYSTEM, resource_id=resource_id)
     return {"interface": v1}
+
+
+def _inventory_system(dept: Any) -> Any:
+    from sanbu.inventory.services import SystemData, system_register
+
+    return system_register(actor=SYSTEM, data=SystemData(name="已有系统"), department_id=dept.pk)
