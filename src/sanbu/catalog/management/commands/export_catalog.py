@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from sanbu.catalog.excel import catalog_export
 from sanbu.core.actor import SYSTEM
-from sanbu.core.identifiers import check_uscc
-from sanbu.orgs.models import Department
+from sanbu.core.workbook_commands import exported_department, write_atomically
 
 
 class Command(BaseCommand):
@@ -19,19 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        uscc = check_uscc(opts["department"]).value
-        dept = Department.objects.filter(uscc=uscc).first()
-        if dept is None:
-            raise CommandError(f"统一社会信用代码 {uscc} 不是已登记的部门。", returncode=2)
-        path = Path(opts["output"])
-        tmp = path.with_name(path.name + ".part")
-        try:
-            with tmp.open("wb") as stream:
-                result = catalog_export(actor=SYSTEM, department_id=dept.pk, stream=stream)
-            tmp.replace(path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise CommandError(f"无法写入 {path}：{exc.strerror or exc}", returncode=2) from exc
+        dept = exported_department(opts["department"])
+        path, result = write_atomically(
+            opts["output"], lambda stream: catalog_export(actor=SYSTEM, department_id=dept.pk, stream=stream)
+        )
         self.stdout.write(
             f"已导出 {dept.name}：资源 {result.resources} 个、信息项 {result.items} 条 → {path}"
         )

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from sanbu.catalog.excel import catalog_import
-from sanbu.orgs.selectors import actor_for_user
+from sanbu.core.workbook_commands import importing_actor, refuse_import
 
 PHASES = {"parse": "读取", "check": "校验", "write": "写入"}
 
@@ -22,13 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只校验并列出将新建、更新的资源，不写入")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        path = Path(opts["path"])
-        if not path.is_file():
-            raise CommandError(f"文件不存在：{path}", returncode=2)
-        user = get_user_model().objects.filter(username=opts["username"]).first()
-        if user is None or not user.is_active:
-            raise CommandError(f"用户“{opts['username']}”不存在或已停用。", returncode=2)
-        actor = actor_for_user(user, request_id=f"import_catalog:{path.name}")
+        path, actor = importing_actor(opts["path"], opts["username"], "import_catalog")
         large = path.stat().st_size > 200_000
         last = [0.0]
 
@@ -40,11 +32,7 @@ class Command(BaseCommand):
 
         report = catalog_import(actor=actor, file=path, dry_run=opts["dry_run"], progress=progress)
         if not report.ok:
-            for line in report.lines():
-                self.stdout.write(line)
-            raise CommandError(
-                f"共 {len(report.errors)} 处错误，未导入任何内容。请按上面各行修改后重新导入。", returncode=1
-            )
+            refuse_import(report.lines(), len(report.errors), self.stdout.write)
         for warning in report.warnings:
             self.stderr.write(f"提示：{warning}")
         prefix = "试运行（未写入）：" if report.dry_run else ""
