@@ -136,12 +136,16 @@ def csv_view_stream(
         buf.truncate()
     if buf.tell():
         yield buf.getvalue().encode("utf-8")
-    if sent != expected:
-        raise Truncated(f"extract cut short: {sent} of {expected} rows")
+    _check_complete(sent, expected)
 
 
 class Truncated(RuntimeError):
     """The mount's rows went away while they were being sent (a re-mount): the transfer is cut."""
+
+
+def _check_complete(sent: int, expected: int) -> None:
+    if sent != expected:
+        raise Truncated(f"extract cut short: {sent} of {expected} rows")
 
 
 def csv_stream(access: Access, after: int, upto: int, expected: int) -> Iterator[bytes]:
@@ -158,8 +162,7 @@ def csv_stream(access: Access, after: int, upto: int, expected: int) -> Iterator
         buf.truncate()
     if buf.tell():
         yield buf.getvalue().encode("utf-8")
-    if sent != expected:
-        raise Truncated(f"extract cut short: {sent} of {expected} rows")
+    _check_complete(sent, expected)
 
 
 class _Sink:
@@ -297,8 +300,7 @@ def parquet_stream(
                 yield data
         writer.close()
         yield sink.drain()
-        if sent != expected:
-            raise Truncated(f"extract cut short: {sent} of {expected} rows")
+        _check_complete(sent, expected)
         return
 
     def write(rows: list[list[Any]]) -> None:
@@ -321,8 +323,7 @@ def parquet_stream(
         write(pending)
     writer.close()
     yield sink.drain()
-    if sent != expected:
-        raise Truncated(f"extract cut short: {sent} of {expected} rows")
+    _check_complete(sent, expected)
 
 
 def extract(request: HttpRequest, resource_id: str) -> HttpResponse | StreamingHttpResponse:
