@@ -20,7 +20,7 @@ DEMO_SETTINGS := sanbu.config.settings.demo
 help:
 	@echo "make demo     install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test     ruff, mypy and pytest (browser tests included)"
-	@echo "make bench    catalog, audit-chain and gateway benchmarks -> bench/results/{catalog,audit,gateway}.json"
+	@echo "make bench    catalog, audit-chain, policy-gate and gateway benchmarks -> bench/results/{catalog,audit,policy,gateway}.json"
 	@echo "make serve    serve with granian (WSGI, $(WORKERS) workers); production settings unless DJANGO_SETTINGS_MODULE is set"
 	@echo "make lint     ruff and mypy only"
 	@echo "make install  create .venv and install the package with its dev extras"
@@ -36,15 +36,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Browser tests drive Debian's Chromium through Playwright; Noto CJK so Chinese renders.
+# Browser tests drive Debian's Chromium through Playwright; Noto CJK so Chinese renders (in the browser and
+# in the PDFs of core.documents); poppler-utils (pdftotext, pdffonts) so the document tests can read PDFs.
 browsers:
-	@if [ -x /usr/bin/chromium ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then exit 0; fi; \
+	@packages=""; \
+	{ [ -x /usr/bin/chromium ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || packages="chromium fonts-noto-cjk"; \
+	command -v pdftotext >/dev/null || packages="$$packages poppler-utils"; \
+	packages="$${packages# }"; [ -n "$$packages" ] || exit 0; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing chromium and fonts-noto-cjk (browser tests)"; \
+		echo "Installing $$packages (browser and document tests)"; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		apt-get update -qq && apt-get install -y -qq $$packages >/dev/null; \
 	else \
-		echo "warning: /usr/bin/chromium or fonts-noto-cjk missing and not root: browser tests will be skipped" >&2; \
+		echo "warning: $$packages missing and not root: browser tests (chromium, fonts) or PDF text checks (poppler-utils) will be skipped" >&2; \
 	fi
 
 lint: install
@@ -62,6 +66,7 @@ test: lint browsers policy-coverage
 bench: install
 	$(BIN)/python bench/run_catalog.py
 	$(BIN)/python bench/run_audit.py
+	$(BIN)/python bench/run_policy.py
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || true
 	$(BIN)/python bench/run_gateway.py
 

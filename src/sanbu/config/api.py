@@ -8,6 +8,8 @@ from sanbu.core.api import router as audit_router
 from sanbu.exchange.api import router as exchange_router
 from sanbu.inventory.api import router as inventory_router
 from sanbu.orgs.api import router as orgs_router
+from sanbu.orgs.ruleset_api import router as policy_router
+from sanbu.projects.api import router as projects_router
 
 api = NinjaAPI(
     title="三不 Sanbu API",
@@ -22,4 +24,6 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/exchange", exchange_router)
 api.add_router("/inventory", inventory_router)
+api.add_router("/projects", projects_router)
+api.add_router("/policy", policy_router)
 api.add_router("/audit", audit_router)

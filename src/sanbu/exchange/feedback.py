@@ -33,7 +33,8 @@ from sanbu.core.errors import Conflict, FieldError, NotFound, PermissionDenied, 
 from sanbu.datastore.masking import mask_value
 from sanbu.orgs.models import Department
 from sanbu.orgs.notices import notify
-from sanbu.policy.rulesets import OBJECTION_ANSWER_DAYS, load_ruleset
+from sanbu.orgs.rulesets import current as current_ruleset
+from sanbu.policy.rulesets import OBJECTION_ANSWER_DAYS
 
 from .models import Grant, Objection, ObjectionState
 
@@ -140,7 +141,7 @@ def _grant_of(actor: Actor, department_id: int | None, resource_id: int) -> Gran
 def objection_submit(
     *, actor: Actor, resource_id: int, description: str, evidence: str, item_id: int | None = None,
     record_key: str = "", expected_value: str = "", department_id: int | None = None,
-    ruleset: str = "default",
+    ruleset: str | None = None,
 ) -> Objection:  # fmt: skip
     """A consumer department with a grant on the resource objects to a record or a field of its data."""
     grant = _grant_of(actor, department_id, resource_id)
@@ -161,7 +162,7 @@ def objection_submit(
         errors.append(FieldError("item_id", "required", "请指明有问题的信息项或记录（主键值），至少一项。"))
     _raise("数据异议填写有误，请按提示逐项修改。", errors)
     now = _now()
-    days = int(load_ruleset(ruleset)[OBJECTION_ANSWER_DAYS].value)
+    days = int(current_ruleset(ruleset or grant.resource.jurisdiction_id).value(OBJECTION_ANSWER_DAYS))
     deadline = work_calendar().add_working_days(timezone.localdate(now), days)
     resource = grant.resource
     obj = Objection.objects.create(

@@ -38,7 +38,8 @@ from sanbu.core.actor import Actor
 from sanbu.core.calendar import add_working_days
 from sanbu.core.errors import Conflict, FieldError, NotFound, ValidationFailed, text_problem
 from sanbu.orgs.notices import notify
-from sanbu.policy.rulesets import INTERFACE_SUNSET_NOTICE_DAYS, load_ruleset
+from sanbu.orgs.rulesets import current as current_ruleset
+from sanbu.policy.rulesets import INTERFACE_SUNSET_NOTICE_DAYS
 
 from .models import Grant, InterfaceState, InterfaceVersion
 
@@ -194,7 +195,7 @@ def interface_release(
 @transaction.atomic
 def interface_deprecate(
     *, actor: Actor, version_id: int, sunset_on: date, expected_latest: int | None = None,
-    ruleset: str = "default",
+    ruleset: str | None = None,
 ) -> InterfaceVersion:  # fmt: skip
     """Deprecate an active version: it keeps answering (with Deprecation/Sunset headers) through
     ``sunset_on``, which must be at least the ruleset's notice period of working days ahead; its
@@ -223,7 +224,8 @@ def interface_deprecate(
             f"接口 v{version.number} 是该资源最新的在用版本，没有可替代的版本：请先发布新版本，再弃用 v{version.number}。",
             version=version.number,
         )  # fmt: skip
-    param = load_ruleset(ruleset)[INTERFACE_SUNSET_NOTICE_DAYS]
+    rules = current_ruleset(ruleset or resource.jurisdiction_id)
+    param = rules.param(INTERFACE_SUNSET_NOTICE_DAYS)
     days = int(param.value)
     earliest = add_working_days(today, days)
     if sunset_on < earliest.date:
@@ -263,7 +265,7 @@ def interface_deprecate(
     _record(
         actor, "exchange.interface.deprecate", version, resource, before,
         extra={"successor_number": successor.number, "notified_departments": holders,
-               "notice_days": days, "ruleset": ruleset},
+               "notice_days": days, "ruleset": rules.name},
     )  # fmt: skip
     return version
 

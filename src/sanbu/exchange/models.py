@@ -445,7 +445,9 @@ class Objection(models.Model):
         "catalog.ResourceItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name="信息项",
     )  # fmt: skip
-    grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.PROTECT, related_name="objections")
+    grant = models.ForeignKey(
+        Grant, null=True, blank=True, on_delete=models.PROTECT, related_name="objections"
+    )
     consumer_department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="objections", verbose_name="提出部门"
     )
@@ -458,7 +460,9 @@ class Objection(models.Model):
     description = models.CharField("问题描述", max_length=1000)
     evidence = models.CharField("佐证材料", max_length=1000)
     expected_value = models.CharField("应为", max_length=500, blank=True)
-    state = models.CharField("状态", max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN)
+    state = models.CharField(
+        "状态", max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN
+    )
     received_at = models.DateTimeField("收到时间", default=timezone.now)
     due_date = models.DateField("处理期限", null=True, blank=True)
     due_provisional = models.BooleanField("期限为暂定", default=False)
@@ -507,7 +511,9 @@ class InterfaceVersion(models.Model):
     passed is retired whatever ``state`` says (``is_retired_on``), so nobody has to run a job at midnight.
     """
 
-    resource = models.ForeignKey("catalog.Resource", on_delete=models.PROTECT, related_name="interface_versions")
+    resource = models.ForeignKey(
+        "catalog.Resource", on_delete=models.PROTECT, related_name="interface_versions"
+    )
     number = models.PositiveIntegerField("版本号")
     item_names = models.JSONField("提供的信息项", default=list)
     note = models.CharField("版本说明", max_length=500, blank=True)

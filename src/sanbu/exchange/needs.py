@@ -35,7 +35,8 @@ from sanbu.core.calendar import work_calendar
 from sanbu.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed, text_problem
 from sanbu.orgs.models import Department
 from sanbu.orgs.notices import notify
-from sanbu.policy.rulesets import NEED_ANSWER_DAYS, load_ruleset
+from sanbu.orgs.rulesets import current as current_ruleset
+from sanbu.policy.rulesets import NEED_ANSWER_DAYS
 
 from . import matching
 from .models import DataNeed, NeedOutcome, NeedState
@@ -115,13 +116,15 @@ def _proposals_json(result: matching.MatchResult) -> list[dict[str, Any]]:
     return [p.as_json() for p in result.proposals]
 
 
-def _set_deadline(need: DataNeed, ruleset: str) -> None:
-    days = int(load_ruleset(ruleset)[NEED_ANSWER_DAYS].value)
+def _set_deadline(need: DataNeed, ruleset: str | None) -> None:
+    """The answer deadline under ``ruleset``, else the ruleset of the provider's jurisdiction."""
+    code = need.routed_to.jurisdiction_id if need.routed_to is not None else need.jurisdiction_id
+    days = int(current_ruleset(ruleset or code).value(NEED_ANSWER_DAYS))
     deadline = work_calendar().add_working_days(timezone.localdate(_now()), days)
     need.due_date, need.due_provisional = deadline.date, deadline.provisional
 
 
-def _route(need: DataNeed, provider: Department, ruleset: str) -> None:
+def _route(need: DataNeed, provider: Department, ruleset: str | None) -> None:
     need.state = NeedState.ROUTED
     need.routed_to = provider
     need.routed_at = _now()
@@ -156,10 +159,13 @@ def _department_for(actor: Actor, department_id: int | None) -> Department:
 @transaction.atomic
 def need_post(
     *, actor: Actor, title: str, description: str, desired_items: list[str], purpose: str = "",
-    department_id: int | None = None, auto_route: bool = True, ruleset: str = "default",
+    department_id: int | None = None, auto_route: bool = True, ruleset: str | None = None,
+    provider_id: int | None = None,
 ) -> DataNeed:  # fmt: skip
     """Post a need; proposals are computed at once. When they do not cover the desired items and the
-    likely provider is clear, the need is routed to it straight away (``auto_route``)."""
+    likely provider is clear, the need is routed to it straight away (``auto_route``). ``provider_id``
+    names the provider when the need is for a known resource not yet published (a project's declared
+    use, PRJ-S2): it is routed there whatever the proposals say."""
     dept = _department_for(actor, department_id)
     title, e1 = _text(title, 100, "title", "需求名称", required=True)
     description, e2 = _text(description, 1000, "description", "需求描述", required=True)
@@ -191,8 +197,12 @@ def need_post(
         created_by=actor.username[:150],
     )  # fmt: skip
     audit.record(actor=actor, action="exchange.need.post", obj=need, after=_snapshot(need))
-    provider_id = result.likely_provider
-    if auto_route and not result.covered and provider_id is not None:
+    reason = "经平台自动匹配（其所需数据元的权威来源为贵部门）"
+    if provider_id is not None:
+        reason = "贵部门已编目但尚未发布的资源被信息化项目申报使用"
+    else:
+        provider_id = result.likely_provider if auto_route and not result.covered else None
+    if provider_id is not None:
         provider = Department.objects.get(pk=provider_id)
         before = _snapshot(need)
         _route(need, provider, ruleset)
@@ -202,7 +212,7 @@ def need_post(
             actor=actor, action="exchange.need.route", obj=need, before=before,
             after={**_snapshot(need), "automatic": True},
         )  # fmt: skip
-        _notify_routed(need, provider, "经平台自动匹配（其所需数据元的权威来源为贵部门）")
+        _notify_routed(need, provider, reason)
     return need
 
 
@@ -231,7 +241,7 @@ def need_rematch(*, actor: Actor, need_id: int, expected_version: int | None) ->
 @transaction.atomic
 def need_route(
     *, actor: Actor, need_id: int, expected_version: int | None, provider_department_id: int, note: str = "",
-    ruleset: str = "default",
+    ruleset: str | None = None,
 ) -> DataNeed:  # fmt: skip
     """The authority routes an open need (or re-routes a routed one) to the likely provider, which must
     answer within the ruleset's working days."""

@@ -21,8 +21,9 @@ from sanbu.core.actor import Actor
 from sanbu.core.calendar import work_calendar
 from sanbu.core.errors import Conflict, FieldError, NotFound, ValidationFailed, raise_if_blocked, text_problem
 from sanbu.orgs.models import Department
+from sanbu.orgs.rulesets import current as current_ruleset
 from sanbu.policy.rules import exchange as exchange_rules
-from sanbu.policy.rulesets import CONDITIONAL_ANSWER_DAYS, CONDITIONAL_STEPS, Parameter, load_ruleset
+from sanbu.policy.rulesets import CONDITIONAL_ANSWER_DAYS, CONDITIONAL_STEPS, Parameter
 
 from . import keys
 from .models import (
@@ -396,7 +397,7 @@ def _grant(actor: Actor, req: ShareRequest, provider_approved: bool) -> Grant:
 
 def _open_request(
     *, actor: Actor, app: ConsumerApp, resource: Resource, item_ids: list[int], purpose: str, legal_basis: str,
-    period_start: date, period_end: date, consumer_approval: str, parent: ShareRequest | None, ruleset: str,
+    period_start: date, period_end: date, consumer_approval: str, parent: ShareRequest | None, ruleset: str | None,
 ) -> ShareRequest:  # fmt: skip
     """Validate and record a request (a first submission or a new round); grant it at once if EX-2 says so."""
     now = _now()
@@ -430,7 +431,7 @@ def _open_request(
         req.steps = []
         _grant(actor, req, provider_approved=False)
     else:
-        params = load_ruleset(ruleset)
+        params = current_ruleset(ruleset or resource.jurisdiction_id).parameters
         req.steps = _configured_steps(params)
         req.current_step = req.steps[0]
         deadline = work_calendar().add_working_days(today, int(params[CONDITIONAL_ANSWER_DAYS].value))
@@ -443,7 +444,7 @@ def _open_request(
 @transaction.atomic
 def request_submit(
     *, actor: Actor, app_id: int, resource_id: int, item_ids: list[int], purpose: str, legal_basis: str,
-    period_start: date, period_end: date, consumer_approval: str = "", ruleset: str = "default",
+    period_start: date, period_end: date, consumer_approval: str = "", ruleset: str | None = None,
 ) -> ShareRequest:  # fmt: skip
     """A consumer department asks, for one of its apps, for items of a published resource (EX-2)."""
     app = ConsumerApp.objects.select_for_update().filter(pk=app_id).first()
@@ -545,7 +546,7 @@ def request_refuse(
 def request_resubmit(
     *, actor: Actor, request_id: int, expected_version: int | None, item_ids: list[int] | None = None,
     purpose: str | None = None, legal_basis: str | None = None, period_start: date | None = None,
-    period_end: date | None = None, consumer_approval: str | None = None, ruleset: str = "default",
+    period_end: date | None = None, consumer_approval: str | None = None, ruleset: str | None = None,
 ) -> ShareRequest:  # fmt: skip
     """A refused request, amended, as a new round linked to the old one (which is closed as resubmitted)."""
     old = _locked_request(actor, request_id)

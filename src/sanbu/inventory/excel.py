@@ -80,9 +80,20 @@ LEVEL_ALIASES = {
 }
 
 
+@dataclass(frozen=True)
+class InventoryRowChange:
+    """What one good row does: ``create``, ``update`` or ``unchanged`` (shown before confirming)."""
+
+    row: int
+    department: str
+    name: str
+    action: str
+
+
 @dataclass
 class InventoryImportReport:
     errors: list[ImportRowError] = field(default_factory=list)
+    changes: list[InventoryRowChange] = field(default_factory=list)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -269,10 +280,14 @@ def inventory_import(*, actor: Actor, file: IO[bytes] | Path, dry_run: bool = Fa
     for row in parsed:
         if row.existing is None:
             report.created += 1
+            action = "create"
         elif services.differs(row.existing, row.data):
             report.updated += 1
+            action = "update"
         else:
             report.unchanged += 1
+            action = "unchanged"
+        report.changes.append(InventoryRowChange(row.number, row.dept.name, row.data.name, action))
     if dry_run:
         return report
     with transaction.atomic():

@@ -151,3 +151,56 @@ class Notice(models.Model):
 
     def scope(self) -> Scope:
         return Scope(jurisdiction=self.department.jurisdiction_id, department_id=self.department_id)
+
+
+class RulesetState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+    DISCARDED = "discarded", "已放弃"
+
+
+class RulesetVersion(models.Model):
+    """A version of a ruleset made in the platform: changes (parameter values, rule switches), each with
+    its citation, laid over the shipped file (``sanbu.policy.rulesets``). A draft has no number; publishing
+    gives it the next one (1, 2, … per ruleset, contiguous). Written only by ``orgs.rulesets`` services."""
+
+    name = models.CharField("规则集", max_length=64)
+    number = models.PositiveIntegerField("版本号", null=True, blank=True)
+    base = models.PositiveIntegerField("起草时的版本号", default=0)
+    state = models.CharField(max_length=16, choices=RulesetState.choices, default=RulesetState.DRAFT)
+    changes = models.JSONField("修改", default=list)  # [{kind, key, old, new, citation}]
+    note = models.CharField("说明", max_length=1000, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField()
+    published_by = models.CharField(max_length=150, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    discarded_by = models.CharField(max_length=150, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "number"], name="orgs_rulesetversion_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(state="published", number__isnull=False)
+                | (~models.Q(state="published") & models.Q(number__isnull=True)),
+                name="orgs_rulesetversion_number_when_published",
+            ),
+        ]
+        indexes = [models.Index(fields=["name", "state"], name="orgs_rulesetversion_state")]
+
+    def __str__(self) -> str:
+        if self.number:
+            return f"规则集 {self.name} 第 {self.number} 版"
+        return f"规则集 {self.name} {self.get_state_display()} #{self.pk}"
+
+    def scope(self) -> Scope:
+        """Where its change records belong: the first jurisdiction the ruleset decides for ("" when it
+        decides for the whole platform, as ``default`` does)."""
+        from .rulesets import applies_to
+
+        codes = applies_to(self.name)
+        return Scope(jurisdiction=codes[0] if codes else "")

@@ -91,6 +91,7 @@ class ExpertReview:
     assessed: bool
     experts: int = 0
     secrecy_experts: int = 0
+    passed: bool | None = None  # the panel's conclusion once assessed: a majority agreed (None: not given)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ class ApprovalFacts:
     construction_months: int | None = None
     # PRJ-A3 (6) and PRJ-A7: the unit's systems in the inventory
     unit_systems: tuple[UnitSystem, ...] = ()
+    # PRJ-A1: the joint review (联合评审) the joint-panel and province routes require has concluded in favour
+    joint_review: bool = False
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,15 @@ def _nav(request: HttpRequest, actor: Any) -> list[NavItem]:
         items.append(("grants", _("授权管理"), reverse("exchange-grants"), 0))
     if actor.may("exchange.usage.view"):
         items.append(("usage", _("调用统计"), reverse("exchange-usage"), 0))
+    if actor.may("inventory.system.view"):
+        items.append(("inventory", _("信息系统"), reverse("inventory-list"), 0))
+    if actor.may("projects.project.view") or actor.may("projects.expert.score"):
+        from sanbu.web.views.projects import nav_entry
+
+        projects_url, pending_reviews = nav_entry(actor)
+        items.append(("projects", _("信息化项目"), projects_url, pending_reviews))
+    if actor.may("policy.ruleset.view"):
+        items.append(("rulesets", _("规则集"), reverse("policy-rulesets"), 0))
     if actor.department_id is not None:
         from sanbu.orgs.notices import notices_for
 

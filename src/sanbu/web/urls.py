@@ -1,7 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from .views import apps, catalog, elements, home, needs, requests, review, steward
+from .views import apps, catalog, elements, home, needs, projects_docs, requests, review, steward
+from .views import inventory as inventory_views
+from .views import projects as project_views
+from .views import rulesets as ruleset_views
 from .views import usage as usage_views
 
 
@@ -69,6 +72,44 @@ urlpatterns = [
     path("exchange/interfaces/<id:pk>/<slug:action>/", usage_views.interface_act, name="exchange-interface-act"),
     path("exchange/grants/", usage_views.grants_page, name="exchange-grants"),
     path("exchange/grants/<id:pk>/revoke/", usage_views.grant_revoke, name="exchange-grant-revoke"),
+    path("inventory/", inventory_views.system_list, name="inventory-list"),
+    path("inventory/new/", inventory_views.system_new, name="inventory-new"),
+    path("inventory/import/", inventory_views.inventory_import, name="inventory-import"),
+    path("inventory/export/", inventory_views.inventory_export, name="inventory-export"),
+    path("inventory/template/", inventory_views.inventory_template, name="inventory-template"),
+    path("inventory/<id:pk>/", inventory_views.system_detail, name="inventory-detail"),
+    path("inventory/<id:pk>/edit/", inventory_views.system_edit, name="inventory-edit"),
+    path("inventory/<id:pk>/retire/", inventory_views.system_retire, name="inventory-retire"),
+    path("projects/<id:pk>/approval.<slug:fmt>", projects_docs.approval_doc, name="project-approval-doc"),
+    path("projects/", project_views.project_list, name="project-list"),
+    path("projects/new/", project_views.project_new, name="project-new"),
+    path("projects/check/", project_views.project_check, name="project-check"),
+    path("projects/desk/", project_views.desk, name="project-desk"),
+    path("projects/resources/", project_views.resource_search, name="project-resource-search"),
+    path("projects/resources/pick/", project_views.resource_pick, name="project-resource-pick"),
+    path("projects/reviews/", project_views.reviews, name="project-reviews"),
+    path("projects/reviews/<id:pk>/", project_views.review, name="project-review"),
+    path("projects/experts/", project_views.experts, name="project-experts"),
+    path("projects/experts/<id:pk>/active/", project_views.expert_active, name="project-expert-active"),
+    path("projects/attachments/<id:pk>/", project_views.attachment_download, name="project-attachment"),
+    path(
+        "projects/attachments/<id:pk>/remove/",
+        project_views.attachment_remove,
+        name="project-attachment-remove",
+    ),
+    path("projects/<id:pk>/", project_views.project_detail, name="project-detail"),
+    path("projects/<id:pk>/edit/", project_views.project_edit, name="project-edit"),
+    path("projects/<id:pk>/check/", project_views.project_check, name="project-check-edit"),
+    path("projects/<id:pk>/attachments/", project_views.attachment_add, name="project-attachment-add"),
+    path("projects/<id:pk>/<slug:action>/", project_views.project_act, name="project-act"),
+    path("policy/rulesets/", ruleset_views.ruleset_list, name="policy-rulesets"),
+    path("policy/rulesets/<slug:name>/", ruleset_views.ruleset_detail, name="policy-ruleset"),
+    path("policy/rulesets/<slug:name>/value/", ruleset_views.value_field, name="policy-ruleset-value"),
+    path(
+        "policy/rulesets/<slug:name>/versions/<id:pk>/<slug:action>/",
+        ruleset_views.version_act,
+        name="policy-ruleset-act",
+    ),
     path("notices/", usage_views.notices_page, name="notices"),
     path("notices/<id:pk>/read/", usage_views.notice_read, name="notice-read"),
 ]

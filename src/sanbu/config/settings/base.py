@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "sanbu.datastore",
     "sanbu.exchange",
     "sanbu.inventory",
+    "sanbu.projects",
     "sanbu.web",
     "sanbu.demo",
 ]

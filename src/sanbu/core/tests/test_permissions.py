@@ -102,6 +102,8 @@ def world(db: Any) -> World:
         "auditor": make_user("p_auditor", department=bureau, roles=("auditor",), jurisdiction="370300"),
         "consumer": make_user("p_consumer", department=dept_b, roles=("consumer",)),
         "norole": make_user("p_norole", department=dept_a),
+        "unit": make_user("p_unit", department=dept_a, roles=("project_unit",)),
+        "expert": make_user("p_expert", roles=("expert",), jurisdiction="370300"),
     }
     ids: dict[str, int] = {"dept_a": dept_a.pk, "dept_b": dept_b.pk, "dept_c": dept_c.pk}
     for prefix, dept in (("a", dept_a), ("b", dept_b), ("c", dept_c)):
@@ -132,6 +134,8 @@ def world(db: Any) -> World:
     _needs_and_objections(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
     _interfaces_and_notices(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
     _systems(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
+    _projects(ids, users, {"a": dept_a, "b": dept_b, "c": dept_c})
+    _rulesets(ids)
 
     def client_for(who: str | None) -> Client:
         client = Client()
@@ -165,9 +169,13 @@ def _share_requests(ids: dict[str, int], depts: dict[str, Any]) -> None:
         ids[key] = req.pk
     for key, consumer, provider in (("req_b_refused", "b", "a"), ("req_a_refused", "a", "b")):
         req = ask(consumer, provider)
-        exchange_services.request_refuse(actor=SYSTEM, request_id=req.pk, expected_version=None, reason="测试")
+        exchange_services.request_refuse(
+            actor=SYSTEM, request_id=req.pk, expected_version=None, reason="测试"
+        )
         ids[key] = req.pk
-    ShareRequest.objects.filter(pk__in=[ids["req_a_accept"], ids["req_c_accept"]]).update(due_date=date(2026, 1, 5))
+    ShareRequest.objects.filter(pk__in=[ids["req_a_accept"], ids["req_c_accept"]]).update(
+        due_date=date(2026, 1, 5)
+    )
     published = {p: Resource.objects.get(pk=ids[f"{p}_published"]) for p in depts}
     ids["grant_b"] = Grant.objects.get(request=ask("b", "a", published["a"])).pk  # a grants b, unconditional
     ids["grant_a"] = Grant.objects.get(request=ask("a", "c", published["c"])).pk  # c grants a
@@ -216,6 +224,16 @@ class Case:
 
     @property
     def param(self) -> str:
+        if "/policy/rulesets/" in self.path:
+            return "name"
+        if "/policy/ruleset-versions/" in self.path:
+            return "version_id"
+        if "/projects/projects/" in self.path:
+            return "project_id"
+        if "/projects/reviews/" in self.path:
+            return "assignment_id"
+        if "/projects/experts/" in self.path:
+            return "expert_id"
         if "/inventory/systems/" in self.path:
             return "system_id"
         if "/exchange/interfaces/" in self.path:
@@ -244,8 +262,8 @@ class Case:
 
     def url(self, w: World, obj_key: str) -> str:
         path = self.path
-        if "{obj}" in path:
-            path = path.replace("{obj}", str(w.ids[obj_key]))
+        if "{obj}" in path:  # an id from the world, or a ruleset name standing for itself
+            path = path.replace("{obj}", str(w.ids[obj_key]) if obj_key in w.ids else obj_key)
         return "/api" + path
 
     def __str__(self) -> str:
@@ -408,6 +426,80 @@ CASES += [
          body=lambda w: {"reason": "已整合"}),
 ]  # fmt: skip
 
+
+def _pv(key: str, **extra: Any) -> Body:
+    """A project's current version and the rest of the body."""
+
+    def body(w: World) -> dict[str, Any]:
+        from sanbu.projects.models import Project
+
+        return {"version": Project.objects.get(pk=w.ids[key]).version, **extra}
+
+    return body
+
+
+def _application(**extra: Any) -> Body:
+    from django.utils import timezone
+
+    return lambda w: {"name": "权限测试新项目", "amount": 100_000, "plan_year": timezone.localdate().year + 2,
+                      "uses": [w.ids["a_published"]], **extra}  # fmt: skip
+
+
+# 信息化项目 (projects)
+CASES += [
+    Case("GET", "/projects/projects", "unit", absent="proj_b"),
+    Case("POST", "/projects/projects", "unit", ok=201, body=_application(),
+         oos_body=lambda w: {**_application()(w), "unit_id": w.ids["dept_b"]}),
+    Case("POST", "/projects/projects/check", "unit", body=_application(),
+         oos_body=lambda w: {**_application()(w), "unit_id": w.ids["dept_b"]}),
+    Case("GET", "/projects/projects/{obj}", "auditor", obj="proj_a", oos="proj_c"),
+    Case("PUT", "/projects/projects/{obj}", "unit", obj="proj_a", oos="proj_b",
+         body=lambda w: {**_application()(w), **_pv("proj_a")(w)},
+         oos_body=lambda w: {**_application()(w), **_pv("proj_b")(w)}),
+    Case("GET", "/projects/projects/{obj}/decisions", "unit", obj="proj_a", oos="proj_b", query={"gate": "S"}),
+    Case("POST", "/projects/projects/{obj}/submit", "unit", obj="proj_a", oos="proj_b", body=_pv("proj_a"),
+         oos_body=_pv("proj_b")),
+    Case("POST", "/projects/projects/{obj}/withdraw", "unit", obj="proj_a", oos="proj_b",
+         body=_pv("proj_a", reason="重新论证"), oos_body=_pv("proj_b", reason="越权")),
+    Case("POST", "/projects/projects/{obj}/draw", "authority", obj="proj_a_sub", oos="proj_c_sub", ok=201,
+         body=_pv("proj_a_sub", size=3, seed="abc"), oos_body=_pv("proj_c_sub", size=3, seed="abc")),
+    Case("POST", "/projects/projects/{obj}/joint-review", "authority", obj="proj_a_sub", oos="proj_c_sub",
+         body=_pv("proj_a_sub", conclusion="agree", participants="大数据局、发改委、财政局", note="同意"),
+         oos_body=_pv("proj_c_sub", conclusion="agree", participants="越权", note="越权")),
+    Case("POST", "/projects/projects/{obj}/centre-opinion", "authority", obj="proj_a_sub", oos="proj_c_sub",
+         body=_pv("proj_a_sub", opinion="favourable", text="同意备案"),
+         oos_body=_pv("proj_c_sub", opinion="favourable", text="越权")),
+    Case("POST", "/projects/projects/{obj}/approve", "authority", obj="proj_a_rev", oos="proj_c_sub",
+         body=_pv("proj_a_rev"), oos_body=_pv("proj_c_sub")),
+    Case("POST", "/projects/projects/{obj}/reject", "authority", obj="proj_a_sub", oos="proj_c_sub",
+         body=_pv("proj_a_sub", reason="不符合规划"), oos_body=_pv("proj_c_sub", reason="越权")),
+    Case("GET", "/projects/reviews", "expert", absent="asg_other"),
+    Case("POST", "/projects/reviews/{obj}/score", "expert", obj="asg_mine", oos="asg_other",
+         body=lambda w: {"score": 80, "conclusion": "agree", "opinion": "同意"}),
+    Case("GET", "/projects/experts", "authority", absent="expert_c"),
+    Case("POST", "/projects/experts", "authority", ok=201,
+         body=lambda w: {"jurisdiction": "370300", "name": "新专家", "employer": "山东理工大学", "specialties": ["软件工程"]},
+         oos_body=lambda w: {"jurisdiction": "370100", "name": "越权专家", "employer": "济南", "specialties": ["软件"]}),
+    Case("POST", "/projects/experts/{obj}/active", "authority", obj="expert_a1", oos="expert_c",
+         body=lambda w: {"active": False, "reason": "退休"}),
+]  # fmt: skip
+
+# 规则集 (orgs.rulesets): zibo is the world authority's (370300), jiangxi is not
+_RS_CHANGE = {"kind": "parameter", "key": "exchange.need_answer_days", "new": 7, "citation": "淄政办发〔2025〕3号"}
+CASES += [
+    Case("GET", "/policy/rulesets", "auditor"),
+    Case("GET", "/policy/rulesets/{obj}", "auditor", obj="zibo"),
+    Case("GET", "/policy/rulesets/{obj}/versions", "auditor", obj="jiangxi", absent="rsv_jiangxi"),
+    Case("POST", "/policy/rulesets/{obj}/versions", "authority", ok=201, obj="zibo", oos="jiangxi",
+         body=lambda w: {"changes": [_RS_CHANGE], "note": "缩短答复期限"}),
+    Case("PUT", "/policy/ruleset-versions/{obj}", "authority", obj="rsv_zibo", oos="rsv_jiangxi",
+         body=lambda w: {"changes": [{**_RS_CHANGE, "new": 6}]}),
+    Case("POST", "/policy/ruleset-versions/{obj}/publish", "authority", obj="rsv_zibo", oos="rsv_jiangxi",
+         body=lambda w: {"expected_state": "draft"}),
+    Case("POST", "/policy/ruleset-versions/{obj}/discard", "authority", obj="rsv_zibo", oos="rsv_jiangxi",
+         body=lambda w: {"reason": "不再需要"}),
+]  # fmt: skip
+
 for _c in CASES:
     if _c.path == "/catalog/export":
         _c.oos = "dept_b"
@@ -567,4 +659,73 @@ def _systems(ids: dict[str, int], depts: dict[str, Any]) -> None:
     from sanbu.inventory.services import SystemData, system_register
 
     for p, dept in depts.items():
-        ids[f"sys_{p}"] = system_register(actor=SYSTEM, data=SystemData(name=f"{p}系统"), department_id=dept.pk).pk
+        ids[f"sys_{p}"] = system_register(
+            actor=SYSTEM, data=SystemData(name=f"{p}系统"), department_id=dept.pk
+        ).pk
+
+
+def _projects(ids: dict[str, int], users: dict[str, Any], depts: dict[str, Any]) -> None:
+    """Projects of a, b, c in draft, submitted, in review (the expert's task) and reviewed; experts of
+    淄博 (one is the ``expert`` user) and of 济南."""
+    import dataclasses
+
+    from django.utils import timezone
+
+    from sanbu.inventory.services import SystemData, system_update
+    from sanbu.projects import services as projects
+    from sanbu.projects.models import ExpertAssignment
+    from sanbu.projects.tests.support import ALL_MATERIALS
+
+    system_update(actor=SYSTEM, system_id=ids["sys_a"], expected_version=None,
+                  data=SystemData(name="a系统", provides=(ids["a_published"],)))  # fmt: skip
+    experts = []
+    for i in range(3):
+        user = (
+            users["expert"] if i == 0 else make_user(f"p_expert{i}", roles=("expert",), jurisdiction="370300")
+        )
+        experts.append(projects.expert_register(
+            actor=SYSTEM, jurisdiction="370300", name=f"专家{i}", employer="山东理工大学", specialties=["软件工程"],
+            user_id=user.pk,
+        ))  # fmt: skip
+    ids["expert_a1"] = experts[1].pk
+    ids["expert_c"] = projects.expert_register(
+        actor=SYSTEM, jurisdiction="370100", name="济南专家", employer="山东大学", specialties=["网络安全"]
+    ).pk
+    from sanbu.projects.inputs import ProjectData
+
+    base = ProjectData(name="", amount=500_000, plan_year=timezone.localdate().year + 2, funding_source="财政资金",
+                       materials=dict(ALL_MATERIALS))  # fmt: skip
+
+    def project(key: str, dept: str, name: str) -> int:
+        uses = (ids[f"{dept}_published"],)
+        data = dataclasses.replace(base, name=name, uses=uses)
+        ids[key] = projects.project_create(actor=SYSTEM, data=data, unit_id=depts[dept].pk).pk
+        return ids[key]
+
+    for p in "abc":
+        project(f"proj_{p}", p, f"{p}单位的申报草稿")
+    for key, dept in (("proj_a_sub", "a"), ("proj_c_sub", "c"), ("proj_a_score", "a"), ("proj_a_rev", "a")):
+        pk = project(key, dept, f"{key}项目")
+        projects.project_submit(actor=SYSTEM, project_id=pk, expected_version=None)
+    for key in ("proj_a_score", "proj_a_rev"):
+        projects.expert_draw(actor=SYSTEM, project_id=ids[key], expected_version=None, size=3, seed="abc")
+    mine = ExpertAssignment.objects.get(project_id=ids["proj_a_score"], expert=experts[0])
+    ids["asg_mine"] = mine.pk
+    ids["asg_other"] = ExpertAssignment.objects.get(project_id=ids["proj_a_score"], expert=experts[1]).pk
+    for a in ExpertAssignment.objects.filter(project_id=ids["proj_a_rev"]).select_related("expert__user"):
+        from sanbu.core.testing import actor_of
+
+        projects.expert_score(actor=actor_of(a.expert.user), assignment_id=a.pk, score=80, conclusion="agree",
+                              opinion="同意")  # fmt: skip
+    projects.centre_opinion_record(actor=SYSTEM, project_id=ids["proj_a_rev"], expected_version=None,
+                                   opinion="favourable", text="同意备案")  # fmt: skip
+
+
+def _rulesets(ids: dict[str, int]) -> None:
+    """A draft of zibo (the world authority's city) and of jiangxi (outside it)."""
+    from sanbu.orgs.rulesets import ruleset_draft
+    from sanbu.policy.rulesets import Change
+
+    for name in ("zibo", "jiangxi"):
+        change = Change("parameter", "exchange.need_answer_days", 8, f"{name} 的依据")
+        ids[f"rsv_{name}"] = ruleset_draft(actor=SYSTEM, name=name, changes=[change]).pk

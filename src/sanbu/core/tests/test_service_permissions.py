@@ -35,6 +35,7 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 # Modules besides ``*.services`` whose public functions write (and so must check permission).
 WRITERS = {"sanbu.catalog.excel", "sanbu.core.calendar", "sanbu.exchange.needs", "sanbu.exchange.feedback"}
 WRITERS |= {"sanbu.exchange.interfaces", "sanbu.inventory.excel"}
+WRITERS |= {"sanbu.orgs.rulesets"}
 # Functions that take an actor but are only called by services after those have checked permission.
 INTERNAL = {"sanbu.catalog.services.claim_authority"}
 
@@ -128,8 +129,58 @@ CALLS: dict[str, Callable[[Ctx], dict[str, Any]]] = {
         "system_id": c["system"].pk, "expected_version": None, "data": _system_data("无权修改")},
     "sanbu.inventory.services.system_retire": lambda c: {"system_id": c["system"].pk, "expected_version": None},
     "sanbu.inventory.excel.inventory_import": lambda c: {"file": _inventory_workbook(c["dept"])},
+    "sanbu.projects.services.project_create": lambda c: {"data": _project_data("无权申报")},
+    "sanbu.projects.services.project_update": lambda c: {
+        "project_id": c["project"].pk, "expected_version": None, "data": _project_data("无权修改")},
+    "sanbu.projects.services.check": lambda c: {"data": _project_data("无权检查")},
+    "sanbu.projects.services.project_submit": lambda c: {"project_id": c["project"].pk, "expected_version": None},
+    "sanbu.projects.services.project_withdraw": lambda c: {
+        "project_id": c["project"].pk, "expected_version": None, "reason": "x"},
+    "sanbu.projects.services.attachment_add": lambda c: {
+        "project_id": c["project"].pk, "material": "tasks", "upload": _upload()},
+    "sanbu.projects.services.attachment_remove": lambda c: {"attachment_id": c["attachment"].pk},
+    "sanbu.projects.services.expert_draw": lambda c: {
+        "project_id": c["project_sub"].pk, "expected_version": None, "size": 3},
+    "sanbu.projects.services.expert_score": lambda c: {
+        "assignment_id": c["assignment"].pk, "score": 80, "conclusion": "agree", "opinion": "x"},
+    "sanbu.projects.services.joint_review_record": lambda c: {
+        "project_id": c["project_sub"].pk, "expected_version": None, "conclusion": "agree", "participants": "x",
+        "note": "x"},
+    "sanbu.projects.services.centre_opinion_record": lambda c: {
+        "project_id": c["project_sub"].pk, "expected_version": None, "opinion": "favourable", "text": "x"},
+    "sanbu.projects.services.project_approve": lambda c: {"project_id": c["project_sub"].pk, "expected_version": None},
+    "sanbu.projects.services.project_reject": lambda c: {
+        "project_id": c["project_sub"].pk, "expected_version": None, "reason": "x"},
+    "sanbu.projects.services.expert_register": lambda c: {
+        "jurisdiction": "370300", "name": "x", "employer": "x", "specialties": ["x"]},
+    "sanbu.projects.services.expert_set_active": lambda c: {
+        "expert_id": c["assignment"].expert_id, "active": False, "reason": "x"},
     "sanbu.inventory.excel.inventory_export": lambda c: {"department_id": c["dept"].pk, "stream": io.BytesIO()},
 }  # fmt: skip
+
+CALLS |= {
+    "sanbu.orgs.rulesets.ruleset_draft": lambda c: {"name": "zibo", "changes": [_change()]},
+    "sanbu.orgs.rulesets.ruleset_draft_update": lambda c: {"version_id": c["ruleset_draft"].pk, "changes": [_change()]},
+    "sanbu.orgs.rulesets.ruleset_publish": lambda c: {"version_id": c["ruleset_draft"].pk},
+    "sanbu.orgs.rulesets.ruleset_discard": lambda c: {"version_id": c["ruleset_draft"].pk},
+    "sanbu.orgs.rulesets.ruleset_list": lambda c: {},
+    "sanbu.orgs.rulesets.ruleset_get": lambda c: {"name": "zibo"},
+    "sanbu.orgs.rulesets.version_list": lambda c: {"name": "zibo"},
+    "sanbu.orgs.rulesets.version_get": lambda c: {"version_id": c["ruleset_draft"].pk},
+    "sanbu.orgs.rulesets.open_draft": lambda c: {"name": "zibo"},
+}  # fmt: skip
+
+
+def _change() -> Any:
+    from sanbu.policy.rulesets import Change
+
+    return Change("parameter", "exchange.need_answer_days", 7, "x")
+
+
+def _ruleset_draft() -> Any:
+    from sanbu.orgs.rulesets import ruleset_draft
+
+    return ruleset_draft(actor=SYSTEM, name="zibo", changes=[_change()])
 
 
 def _system_data(name: str) -> Any:
@@ -142,7 +193,9 @@ def _inventory_workbook(dept: Any) -> io.BytesIO:
     from sanbu.inventory.excel import SHEET, template_workbook
 
     wb = template_workbook()
-    wb[SHEET].append(["无权导入", dept.name, dept.uscc, "", "运行", "政务外网", "否", "未定级", "", "未开展", "否"])
+    wb[SHEET].append(
+        ["无权导入", dept.name, dept.uscc, "", "运行", "政务外网", "否", "未定级", "", "未开展", "否"]
+    )
     out = io.BytesIO()
     wb.save(out)
     out.seek(0)
@@ -188,14 +241,23 @@ def ctx(db: Any) -> Ctx:
     period = {"period_start": date(2026, 1, 1), "period_end": date(2030, 1, 1)}
     ask = dict(app_id=app.pk, purpose="x", legal_basis="x", **period)
     share_request = exchange_services.request_submit(
-        actor=SYSTEM, resource_id=shared.pk, item_ids=item_ids(shared, "姓名"), **ask  # type: ignore[arg-type]
+        actor=SYSTEM,
+        resource_id=shared.pk,
+        item_ids=item_ids(shared, "姓名"),
+        **ask,  # type: ignore[arg-type]
     )
     refused = exchange_services.request_submit(
-        actor=SYSTEM, resource_id=shared.pk, item_ids=item_ids(shared, "姓名"), **ask  # type: ignore[arg-type]
+        actor=SYSTEM,
+        resource_id=shared.pk,
+        item_ids=item_ids(shared, "姓名"),
+        **ask,  # type: ignore[arg-type]
     )
     exchange_services.request_refuse(actor=SYSTEM, request_id=refused.pk, expected_version=None, reason="x")
     granted = exchange_services.request_submit(
-        actor=SYSTEM, resource_id=open_res.pk, item_ids=item_ids(open_res, "姓名"), **ask  # type: ignore[arg-type]
+        actor=SYSTEM,
+        resource_id=open_res.pk,
+        item_ids=item_ids(open_res, "姓名"),
+        **ask,  # type: ignore[arg-type]
     )
     return {
         "dept": dept,
@@ -212,6 +274,8 @@ def ctx(db: Any) -> Ctx:
         **_needs_ctx(dept, other, granted.pk),
         **_interfaces_ctx(granted.pk),
         "system": _inventory_system(dept),
+        **_projects_ctx(dept, shared),
+        "ruleset_draft": _ruleset_draft(),
     }
 
 
@@ -251,7 +315,9 @@ def _needs_ctx(dept: Any, other: Any, granted_request_id: int) -> Ctx:
         )  # fmt: skip
 
     answered = objection()
-    feedback.objection_answer(actor=SYSTEM, objection_id=answered.pk, expected_version=None, corrected=True, answer="x")
+    feedback.objection_answer(
+        actor=SYSTEM, objection_id=answered.pk, expected_version=None, corrected=True, answer="x"
+    )
     return {"need": need, "routed_need": routed, "objection": objection(), "answered_objection": answered}
 
 
@@ -269,3 +335,43 @@ def _inventory_system(dept: Any) -> Any:
     from sanbu.inventory.services import SystemData, system_register
 
     return system_register(actor=SYSTEM, data=SystemData(name="已有系统"), department_id=dept.pk)
+
+
+def _project_data(name: str) -> Any:
+    from sanbu.projects.inputs import ProjectData
+
+    return ProjectData(name=name, amount=100_000, plan_year=date.today().year + 2)
+
+
+def _upload() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("任务书.pdf", b"%PDF-1.4 x", content_type="application/pdf")
+
+
+def _projects_ctx(dept: Any, shared: Any) -> Ctx:
+    """A draft with an attachment, a submitted project in review and one expert's task on it."""
+    import dataclasses
+
+    from sanbu.projects import services as projects
+    from sanbu.projects.tests.support import ALL_MATERIALS
+
+    for i in range(3):
+        user = make_user(f"svc_expert{i}", roles=("expert",), jurisdiction="370300")
+        projects.expert_register(actor=SYSTEM, jurisdiction="370300", name=f"专家{i}", employer="x",
+                                 specialties=["x"], user_id=user.pk)  # fmt: skip
+    data = dataclasses.replace(_project_data("已有申报"), uses=(shared.pk,), materials=dict(ALL_MATERIALS),
+                               funding_source="财政")  # fmt: skip
+    project = projects.project_create(actor=SYSTEM, data=data, unit_id=dept.pk)
+    attachment = projects.attachment_add(
+        actor=SYSTEM, project_id=project.pk, material="tasks", upload=_upload()
+    )
+    sub = projects.project_create(
+        actor=SYSTEM, data=dataclasses.replace(data, name="已提交申报"), unit_id=dept.pk
+    )
+    projects.project_submit(actor=SYSTEM, project_id=sub.pk, expected_version=None)
+    draw = projects.expert_draw(actor=SYSTEM, project_id=sub.pk, expected_version=None, size=3, seed="1")
+    from sanbu.projects.models import Project
+
+    return {"project": project, "attachment": attachment, "project_sub": Project.objects.get(pk=sub.pk),
+            "assignment": draw.assignments.first()}  # fmt: skip

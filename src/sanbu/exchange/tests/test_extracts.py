@@ -246,7 +246,9 @@ def _both_paths(world: World, monkeypatch: pytest.MonkeyPatch, **params: str) ->
 
 
 @pytest.mark.parametrize("grade", ["general", "important"])
-def test_extract_from_views_equals_the_per_value_path(db: Any, grade: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extract_from_views_equals_the_per_value_path(
+    db: Any, grade: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = build(n=7, data_grade=grade)
     _unlift(world)
     access_view: list[Any] = []

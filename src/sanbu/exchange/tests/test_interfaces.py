@@ -31,7 +31,7 @@ from sanbu.exchange.interfaces import (
 )
 from sanbu.exchange.models import Grant, InterfaceState, InterfaceVersion
 from sanbu.orgs.models import Notice
-from sanbu.policy.rulesets import INTERFACE_SUNSET_NOTICE_DAYS, Parameter, load_ruleset
+from sanbu.policy.rulesets import INTERFACE_SUNSET_NOTICE_DAYS, load_ruleset
 
 from .sharing import item_ids, published_resource
 
@@ -189,10 +189,16 @@ def test_sunset_too_soon_is_refused_citing_the_parameter(world: World) -> None:
     assert not Notice.objects.exists()
 
 
-def test_the_ruleset_sets_the_notice_period(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ruleset_sets_the_notice_period(world: World) -> None:
+    """A published version of the provider's jurisdiction's ruleset shortens the notice period."""
+    from sanbu.orgs import rulesets
+    from sanbu.policy.rulesets import Change
+
     v1, _ = two_versions(world)
-    short = {**load_ruleset(), INTERFACE_SUNSET_NOTICE_DAYS: Parameter(3, "某市规则")}
-    monkeypatch.setattr(interfaces, "load_ruleset", lambda name: short)
+    code = Resource.objects.get(pk=v1.resource_id).jurisdiction_id
+    draft = rulesets.ruleset_draft(actor=SYSTEM, name=rulesets.ruleset_name_for(code), changes=[
+        Change("parameter", INTERFACE_SUNSET_NOTICE_DAYS, 3, "某市规则：提前 3 个工作日通知")])  # fmt: skip
+    rulesets.ruleset_publish(actor=SYSTEM, version_id=draft.pk)
     sunset = add_working_days(timezone.localdate(), 3).date
     assert sunset < earliest()
     done = interface_deprecate(actor=world.provider, version_id=v1.pk, sunset_on=sunset)

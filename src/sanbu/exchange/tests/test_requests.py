@@ -18,7 +18,7 @@ from sanbu.core.models import ChangeRecord
 from sanbu.core.testing import actor_of, make_department, make_user
 from sanbu.exchange import selectors, services
 from sanbu.exchange.models import ConsumerApp, Grant, RequestState, ShareRequest
-from sanbu.policy.rulesets import CONDITIONAL_STEPS, Parameter, load_ruleset
+from sanbu.policy.rulesets import CONDITIONAL_STEPS, Parameter
 
 from .sharing import item_ids, published_resource
 
@@ -172,9 +172,14 @@ def test_secret_resource_is_not_granted_without_the_providers_approval(
     consumer: Actor, app: ConsumerApp, dept: Any, authority_actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A ruleset whose only step is the authority's 受理 cannot grant 涉密 data: the provider never signed."""
+    from sanbu.core.actor import SYSTEM
+    from sanbu.orgs import rulesets
+    from sanbu.policy.rulesets import Change
+
     secret = published_resource(dept, "涉密资源", secrecy="secret")
-    only_accept = {**load_ruleset(), CONDITIONAL_STEPS: Parameter(["accept"], "测试规则集")}
-    monkeypatch.setattr(services, "load_ruleset", lambda name: only_accept)
+    draft = rulesets.ruleset_draft(actor=SYSTEM, name=rulesets.ruleset_name_for(secret.jurisdiction_id),
+                                   changes=[Change("parameter", CONDITIONAL_STEPS, ["accept"], "测试规则集：仅受理")])  # fmt: skip
+    rulesets.ruleset_publish(actor=SYSTEM, version_id=draft.pk)
     req = submit(consumer, app, secret, consumer_approval="备案 1 号")
     assert req.steps == ["accept"]
     with pytest.raises(RuleBlocked) as exc:
@@ -186,8 +191,15 @@ def test_secret_resource_is_not_granted_without_the_providers_approval(
 def test_bad_ruleset_steps_fail_loudly(
     consumer: Actor, app: ConsumerApp, conditional: Resource, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    broken = {**load_ruleset(), CONDITIONAL_STEPS: Parameter(["sign"], "测试")}
-    monkeypatch.setattr(services, "load_ruleset", lambda name: broken)
+    import dataclasses
+
+    from sanbu.policy.rulesets import load
+
+    base = load()
+    broken = dataclasses.replace(
+        base, parameters={**base.parameters, CONDITIONAL_STEPS: Parameter(["sign"], "测试")}
+    )
+    monkeypatch.setattr(services, "current_ruleset", lambda name: broken)
     with pytest.raises(ValueError, match="accept"):
         submit(consumer, app, conditional)
 

@@ -278,3 +278,32 @@ def test_commands_exit_1_and_round_trip(env: dict[str, Any], tmp_path: Path) -> 
     good.write_bytes(_append(path.read_bytes(), _row(env, "乙系统")).getvalue())
     call_command("import_inventory", str(good), "--as", "inv_steward", "--dry-run", stdout=out)
     assert "将新建 1" in out.getvalue() and InformationSystem.objects.count() == 1
+
+
+def test_docking_window_follows_each_jurisdictions_ruleset(env: dict[str, Any]) -> None:
+    """A published version of yiyuan's ruleset shortens its window; the city's systems keep 90 days."""
+    from sanbu.orgs import rulesets
+    from sanbu.policy.rulesets import Change
+
+    county = make_department("沂源县教育局", jurisdiction="370323")
+    city_system = _system(env)
+    county_system = services.system_register(
+        actor=SYSTEM, department_id=county.pk, data=SystemData(name="县学籍系统")
+    )
+    resource = published_resource(env["other"], "学籍")
+    for dept, system in ((env["dept"], city_system), (county, county_system)):
+        app = exchange_services.app_register(actor=SYSTEM, name=f"{system.name}应用", system_name=system.name,
+                                             department_id=dept.pk)  # fmt: skip
+        UsageDay.objects.create(resource_id=resource.pk, app=app, day=TODAY - timedelta(days=20), calls=2)
+    both = [city_system, county_system]
+    assert all(d.docked for d in selectors.docked_many(both, TODAY).values())
+    draft = rulesets.ruleset_draft(actor=SYSTEM, name="yiyuan", changes=[
+        Change("parameter", DOCKING_WINDOW_DAYS, 14, "源政发〔2018〕16号：两周内未调用视为未对接（测试）")])  # fmt: skip
+    rulesets.ruleset_publish(actor=SYSTEM, version_id=draft.pk)
+    result = selectors.docked_many(both, TODAY)
+    assert result[city_system.pk].docked and result[city_system.pk].window_days == 90
+    assert not result[county_system.pk].docked and result[county_system.pk].window_days == 14
+    docked_ids = set(
+        InformationSystem.objects.filter(selectors.docked_condition(TODAY)).values_list("pk", flat=True)
+    )
+    assert city_system.pk in docked_ids and county_system.pk not in docked_ids

@@ -12,12 +12,13 @@ normalised Indel similarity of the two texts (1.0 identical, 0.0 nothing in comm
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ..decisions import Decision, Fact, Outcome
 from ..facts import (
@@ -64,6 +65,9 @@ MATERIALS = {
 }  # fmt: skip
 
 
+JOINT_ROUTES = frozenset({"joint_panel", "province"})
+
+
 class Gate(StrEnum):
     S = "S"
     A = "A"
@@ -86,7 +90,9 @@ class Rule:
 
 
 def _params(rs: Ruleset, *names: str) -> dict[str, Any]:
-    return {"parameters": [{"name": n, "value": rs.value(n), "citation": rs.param(n).citation} for n in names]}
+    return {
+        "parameters": [{"name": n, "value": rs.value(n), "citation": rs.param(n).citation} for n in names]
+    }
 
 
 def _decide(rule_id: str, outcome: Outcome, reason: str, fact: Fact, remedy: str, **extra: Any) -> Decision:
@@ -188,15 +194,57 @@ def _years_after(d: dt.date, years: int) -> dt.date:
         return d.replace(year=d.year + years, day=28)
 
 
+@lru_cache(maxsize=16384)
+def _squeezed(name: str, content: str, route: str) -> tuple[str, str, str]:
+    """A project's texts without whitespace (a unit's sibling texts are compared with each of its projects)."""
+    return "".join(name.split()), "".join(content.split()), "".join(route.split())
+
+
+def _mean_ratio(mine: tuple[str, str, str], theirs: tuple[str, str, str]) -> float:
+    n = 0
+    total = 0.0
+    for a, b in zip(mine, theirs, strict=True):
+        if a and b:
+            n += 1
+            total += fuzz.ratio(a, b)
+    return total / (100 * n) if n else 0.0
+
+
+def _similar_siblings(p: ProjectFacts, threshold: float) -> list[tuple[SimilarProject, float]]:
+    """The unit's projects at least ``threshold`` similar to ``p``, with their similarity.
+
+    A sibling can reach the threshold only if its name does reach ``3 * threshold - 2`` (the other two
+    texts at most 1 each), so names are screened first in one ``process.extract`` call (a C loop); the
+    full mean is computed for those that pass and for siblings without a name."""
+    mine = _squeezed(p.name, p.content, p.technical_route)
+    texts = [_squeezed(s.name, s.content, s.technical_route) for s in p.similar_projects]
+    candidates: Sequence[int] = range(len(texts))
+    cutoff = 100 * (3 * threshold - 2) - 1e-6  # a superset: never lose a sibling to rounding
+    if mine[0] and cutoff > 0:
+        named = [t[0] for t in texts]
+        passed = {
+            i
+            for _, _, i in process.extract(mine[0], named, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        }
+        given = [s.similarity is not None for s in p.similar_projects]
+        candidates = [i for i in candidates if i in passed or not named[i] or given[i]]
+    out = []
+    for i in candidates:
+        s = p.similar_projects[i]
+        score = s.similarity if s.similarity is not None else _mean_ratio(mine, texts[i])
+        if score >= threshold:
+            out.append((s, score))
+    return out
+
+
 def similarity(p: ProjectFacts, other: SimilarProject) -> float:
     """Given, or the mean ``fuzz.ratio / 100`` over the texts both projects filled in (module docstring)."""
     if other.similarity is not None:
         return other.similarity
-    pairs = [(p.name, other.name), (p.content, other.content), (p.technical_route, other.technical_route)]
-    scores = [
-        fuzz.ratio("".join(a.split()), "".join(b.split())) / 100 for a, b in pairs if a.strip() and b.strip()
-    ]
-    return sum(scores) / len(scores) if scores else 0.0
+    return _mean_ratio(
+        _squeezed(p.name, p.content, p.technical_route),
+        _squeezed(other.name, other.content, other.technical_route),
+    )
 
 
 def tier_boundaries(rs: Ruleset) -> list[int]:
@@ -221,8 +269,7 @@ def library_and_splitting(p: ProjectFacts, rs: Ruleset) -> Decision:
             **_params(rs, LIBRARY_VALID_YEARS),
         )  # fmt: skip
     threshold = rs.value(SPLIT_SIMILARITY)
-    similar = [(s, similarity(p, s)) for s in p.similar_projects]
-    similar = [(s, score) for s, score in similar if score >= threshold]
+    similar = _similar_siblings(p, threshold)
     total = p.amount + sum(s.amount for s, _ in similar)
     if similar and tier_index(total, rs) > tier_index(p.amount, rs):
         return _decide(
@@ -232,6 +279,15 @@ def library_and_splitting(p: ProjectFacts, rs: Ruleset) -> Decision:
                                       for s, score in similar]),
             "合并为一个项目申报，按合计金额确定评审路径；或说明各项目目标、内容和技术路线的区别",
             total=total, **_params(rs, SPLIT_SIMILARITY, REVIEW_TIERS),
+        )  # fmt: skip
+    if similar:
+        return _decide(
+            "PRJ-S5", Outcome.WARN,
+            f"本单位有 {len(similar)} 个目标、内容和技术路线相似的项目（与本项目合计 {total} 元），不得拆分申报",
+            Fact("similar_projects", [{"name": s.name, "amount": s.amount, "similarity": round(score, 3)}
+                                      for s, score in similar]),
+            "说明各项目目标、内容和技术路线的区别，或合并为一个项目申报",
+            total=total, **_params(rs, SPLIT_SIMILARITY),
         )  # fmt: skip
     return _allow("PRJ-S5")
 
@@ -247,9 +303,9 @@ def not_separately_built(p: ProjectFacts, rs: Ruleset) -> Decision:
             Fact("category", p.category), "使用本级统一建设的平台或设施，或由统筹部门纳入统一建设",
             **_params(rs, SEPARATE_KINDS),
         )  # fmt: skip
-    text = f"{p.name} {p.content}"
+    text = f"{p.name} {p.content}".lower()
     for kind, words in kinds.items():
-        hits = [w for w in words if w.lower() in text.lower()]
+        hits = [w for w in words if w.lower() in text]
         if hits:
             return _decide(
                 "PRJ-S6", Outcome.WARN, f"项目名称或内容含“{'、'.join(hits)}”，可能属于“{kind}”类（不再批准单独建设）",
@@ -282,10 +338,18 @@ def review_route(p: ProjectFacts, rs: Ruleset) -> str:
 def route_by_amount(p: ProjectFacts, rs: Ruleset) -> Decision:
     """PRJ-A1: the review route, returned in ``extra["route"]``."""
     route = review_route(p, rs)
-    return _allow(
-        "PRJ-A1", f"投资额 {p.amount} 元，评审路径：{ROUTES.get(route, route)}",
-        route=route, route_label=ROUTES.get(route, route), **_params(rs, REVIEW_TIERS, PROVINCE_ESCALATION),
-    )  # fmt: skip
+    extra = {
+        "route": route,
+        "route_label": ROUTES.get(route, route),
+        **_params(rs, REVIEW_TIERS, PROVINCE_ESCALATION),
+    }
+    if route in JOINT_ROUTES and not _approval(p).joint_review:
+        return _decide(
+            "PRJ-A1", Outcome.BLOCK, f"投资额 {p.amount} 元，须经{ROUTES[route]}，尚无同意的联合评审结论",
+            Fact("joint_review", False), "组织联合评审（大数据中心、发展改革、财政等部门及专家）并记录同意的结论",
+            **extra,
+        )  # fmt: skip
+    return _allow("PRJ-A1", f"投资额 {p.amount} 元，评审路径：{ROUTES.get(route, route)}", **extra)
 
 
 def expert_assessment(p: ProjectFacts, rs: Ruleset) -> Decision:
@@ -297,6 +361,11 @@ def expert_assessment(p: ProjectFacts, rs: Ruleset) -> Decision:
         return _decide(
             "PRJ-A2", Outcome.BLOCK, "项目尚未经专家论证评估，不得会审、立项或安排资金",
             Fact("expert_review.assessed", False), "从专家库抽取专家开展论证评估并出具评估报告",
+        )  # fmt: skip
+    if a.expert_review.passed is False:
+        return _decide(
+            "PRJ-A2", Outcome.BLOCK, "专家论证结论为不同意（多数专家不同意立项）",
+            Fact("expert_review.passed", False), "按专家意见修改建设方案后重新申报论证",
         )  # fmt: skip
     needed = int(rs.value(MIN_SECRECY_EXPERTS))
     if p.involves_secrets and a.expert_review.secrecy_experts < needed:
@@ -315,7 +384,9 @@ def not_supported(p: ProjectFacts, rs: Ruleset) -> Decision:
     a = _approval(p)
     plain = not p.involves_secrets
     build = p.kind in BUILD_KINDS
-    cloud_text = "非涉密新建项目不在政务云部署" if p.kind is ProjectKind.NEW else "非涉密升级改造项目不迁移到政务云"
+    cloud_text = (
+        "非涉密新建项目不在政务云部署" if p.kind is ProjectKind.NEW else "非涉密升级改造项目不迁移到政务云"
+    )
     checks: list[tuple[bool, str, str, Any]] = [
         (plain and a.builds_machine_room_or_cloud, "(一)", "单独新建或扩建机房、数据中心、云平台、公共支撑或数据资源",
          "builds_machine_room_or_cloud"),
@@ -337,8 +408,11 @@ def not_supported(p: ProjectFacts, rs: Ruleset) -> Decision:
     failed = [(item, text, name) for bad, item, text, name in checks if bad]
     if failed:
         name = failed[0][2]
-        value: Any = [s.name for s in a.unit_systems if not s.shares] if name == "unit_systems.shares" else (
-            getattr(a, name))
+        value: Any = (
+            [s.name for s in a.unit_systems if not s.shares]
+            if name == "unit_systems.shares"
+            else (getattr(a, name))
+        )
         return _decide(
             "PRJ-A3", Outcome.BLOCK,
             "原则上不予支持：" + "；".join(f"第十七条{i}{t}" for i, t, _ in failed),

@@ -41,6 +41,7 @@ def approval(**kw: Any) -> ApprovalFacts:
         private_network_not_merged=False, on_gov_cloud=True, uses_secure_reliable=True, crypto_compliant=True,
         security_compliant=True, goals_clear=True, internal_integrated=True, upgrades_unaccepted=False,
         centre_opinion=CentreOpinion.FAVOURABLE, unit_systems=(UnitSystem("社保卡系统", docked=True),),
+        joint_review=True,
     )  # fmt: skip
     base.update(kw)
     return ApprovalFacts(**base)
@@ -127,7 +128,10 @@ def test_s2_lists_unpublished_uses_as_needs_and_services_need_no_sharing() -> No
     d = r.declares_sharing(p, load("default"))
     assert d.extra["needs"] == ["a"]
     for kind in (ProjectKind.OM, ProjectKind.SERVICE):
-        assert r.declares_sharing(facts(kind=kind, uses=(), provides=()), load("default")).outcome is Outcome.ALLOW
+        assert (
+            r.declares_sharing(facts(kind=kind, uses=(), provides=()), load("default")).outcome
+            is Outcome.ALLOW
+        )
     assert r.declares_sharing(facts(uses=(), provides=("x",)), load("default")).outcome is Outcome.ALLOW
 
 
@@ -138,7 +142,9 @@ def test_s3_om_projects_need_the_om_plan_not_the_technical_plan() -> None:
     d = r.has_materials(facts(kind=ProjectKind.OM, materials=om), rs)
     assert d.outcome is Outcome.BLOCK and d.fact is not None and d.fact.value == ["om_plan"]
     assert "运维实施方案" in d.reason
-    assert r.has_materials(facts(kind=ProjectKind.OM, materials=(*om, "om_plan")), rs).outcome is Outcome.ALLOW
+    assert (
+        r.has_materials(facts(kind=ProjectKind.OM, materials=(*om, "om_plan")), rs).outcome is Outcome.ALLOW
+    )
 
 
 @pytest.mark.parametrize(
@@ -163,7 +169,9 @@ def test_s5_library_entry_valid_two_years_including_29_february() -> None:
 
 def test_s5_split_detection_by_similarity_and_tier() -> None:
     rs = load("district")
-    sibling = SimilarProject("区社保数据分析系统二期", 600_000, content="社保数据分析", technical_route="政务云微服务")
+    sibling = SimilarProject(
+        "区社保数据分析系统二期", 600_000, content="社保数据分析", technical_route="政务云微服务"
+    )
     p = facts(content="社保数据分析", technical_route="政务云 微服务", similar_projects=(sibling,))
     d = r.library_and_splitting(p, rs)  # 1.5M + 0.6M = 2.1M crosses 2,000,000
     assert d.outcome is Outcome.NEEDS_REVIEW and d.extra["total"] == 2_100_000
@@ -172,10 +180,39 @@ def test_s5_split_detection_by_similarity_and_tier() -> None:
     assert r.library_and_splitting(facts(similar_projects=(far,)), rs).outcome is Outcome.ALLOW
     # similar, but the sum stays in the tier
     small = dataclasses.replace(sibling, amount=100_000, similarity=0.95)
-    assert r.library_and_splitting(facts(similar_projects=(small,)), rs).outcome is Outcome.ALLOW
+    warned = r.library_and_splitting(facts(similar_projects=(small,)), rs)
+    assert warned.outcome is Outcome.WARN and warned.extra["total"] == 1_600_000
+    assert warned.fact is not None and warned.fact.value[0]["similarity"] == 0.95 and "拆分" in warned.reason
     # no shared texts at all: similarity 0
     assert r.similarity(facts(name=" "), SimilarProject("", 1)) == 0.0
     assert r.similarity(p, sibling) > 0.8
+
+
+@given(st.text(max_size=12), st.text(max_size=12))
+def test_similarity_is_symmetric_and_ignores_whitespace(a: str, b: str) -> None:
+    p = facts(name=a or "x", content=b, technical_route="政务云")
+    other = SimilarProject(b or "y", 1, content=a, technical_route="政 务 云")
+    mirrored = facts(name=b or "y", content=a, technical_route="政务云")
+    assert 0.0 <= r.similarity(p, other) <= 1.0
+    assert abs(r.similarity(p, other) - r.similarity(mirrored, SimilarProject(a or "x", 1, content=b,
+                                                                            technical_route="政务云"))) < 1e-9  # fmt: skip
+
+
+WORDS = st.text(alphabet="学籍数据分析平台系统一二期政务云 ", max_size=10)
+
+
+@given(WORDS, WORDS, st.lists(st.tuples(WORDS, WORDS, WORDS, st.none() | st.floats(0, 1)), max_size=6),
+       st.floats(min_value=0.5, max_value=1))  # fmt: skip
+def test_screening_names_finds_exactly_the_similar_siblings(
+    name: str, content: str, siblings: list[tuple[str, str, str, float | None]], threshold: float
+) -> None:
+    p = facts(name=name, content=content, technical_route="政务云",
+              similar_projects=tuple(SimilarProject(n, 1, c, t, g) for n, c, t, g in siblings))  # fmt: skip
+    found = [(s.name, round(score, 9)) for s, score in r._similar_siblings(p, threshold)]
+    brute = [
+        (s.name, round(r.similarity(p, s), 9)) for s in p.similar_projects if r.similarity(p, s) >= threshold
+    ]
+    assert found == brute
 
 
 def test_s5_split_crossing_the_jiangxi_province_threshold() -> None:
@@ -207,7 +244,10 @@ def test_district_tiers_are_inclusive_at_200000_and_2000000(amount: int) -> None
     assert route(amount, "district") == expected
 
 
-@given(st.sampled_from([199_999, 200_000, 200_001, 1_999_999, 2_000_000, 2_000_001]), st.sampled_from(list(ProjectKind)))
+@given(
+    st.sampled_from([199_999, 200_000, 200_001, 1_999_999, 2_000_000, 2_000_001]),
+    st.sampled_from(list(ProjectKind)),
+)
 def test_district_boundaries_exactly(amount: int, kind: ProjectKind) -> None:
     expected = {199_999: "self_review", 200_000: "expert_panel", 200_001: "expert_panel",
                 1_999_999: "expert_panel", 2_000_000: "joint_panel", 2_000_001: "joint_panel"}[amount]  # fmt: skip
@@ -224,6 +264,32 @@ def test_jiangxi_province_escalation(amount: int, cls: ProjectClass, kind: Proje
     else:
         province = kind is not ProjectKind.OM and amount >= 5_000_000
     assert got == ("province" if province else "joint_panel")
+
+
+@pytest.mark.parametrize("amount", [2_000_000, 30_000_000])
+def test_a1_joint_and_province_routes_block_until_the_joint_review_agrees(amount: int) -> None:
+    rs = load("jiangxi")
+    waiting = r.route_by_amount(facts(amount=amount, approval=approval(joint_review=False)), rs)
+    assert (
+        waiting.outcome is Outcome.BLOCK and waiting.fact is not None and waiting.fact.name == "joint_review"
+    )
+    assert waiting.extra["route"] in ("joint_panel", "province") and "联合评审" in waiting.remedy
+    done = r.route_by_amount(facts(amount=amount, approval=approval(joint_review=True)), rs)
+    assert done.outcome is Outcome.ALLOW and done.extra["route"] == waiting.extra["route"]
+
+
+def test_a1_expert_panel_route_needs_no_joint_review() -> None:
+    d = r.route_by_amount(facts(amount=500_000, approval=approval(joint_review=False)), load("district"))
+    assert d.outcome is Outcome.ALLOW and d.extra["route"] == "expert_panel"
+
+
+def test_a2_a_panel_that_did_not_agree_blocks() -> None:
+    d = r.expert_assessment(facts(approval=approval(expert_review=ExpertReview(True, 5, 0, passed=False))),
+                            load("default"))  # fmt: skip
+    assert d.outcome is Outcome.BLOCK and d.fact is not None and d.fact.name == "expert_review.passed"
+    ok = r.expert_assessment(facts(approval=approval(expert_review=ExpertReview(True, 5, 0, passed=True))),
+                             load("default"))  # fmt: skip
+    assert ok.outcome is Outcome.ALLOW
 
 
 def test_default_routes_everything_to_experts() -> None:
@@ -254,7 +320,10 @@ def test_a3_lists_every_failed_item() -> None:
     assert d.fact is not None and d.fact.value == ["孤岛系统"]
     # secret projects may build their own rooms and stay off the cloud; O&M is not an upgrade
     secret = approval(builds_machine_room_or_cloud=True, buys_server_hardware=True, on_gov_cloud=False)
-    assert r.not_supported(facts(involves_secrets=True, approval=secret), load("default")).outcome is Outcome.ALLOW
+    assert (
+        r.not_supported(facts(involves_secrets=True, approval=secret), load("default")).outcome
+        is Outcome.ALLOW
+    )
     om = approval(upgrades_unaccepted=True, on_gov_cloud=False, uses_secure_reliable=False)
     assert r.not_supported(facts(kind=ProjectKind.OM, approval=om), load("default")).outcome is Outcome.ALLOW
     new_unaccepted = approval(upgrades_unaccepted=True)
@@ -263,7 +332,10 @@ def test_a3_lists_every_failed_item() -> None:
 
 def test_a4_priority_flags() -> None:
     d = r.priority(facts(approval=approval(central_or_provincial=True, cross_boundary=True)), load("jiangxi"))
-    assert d.outcome is Outcome.ALLOW and d.extra["priority"] == ["中央或省部署的重大项目", "跨部门、跨层级、跨区域共建共享"]
+    assert d.outcome is Outcome.ALLOW and d.extra["priority"] == [
+        "中央或省部署的重大项目",
+        "跨部门、跨层级、跨区域共建共享",
+    ]
     assert d.as_dict()["extra"]["priority"]
 
 

@@ -44,7 +44,9 @@ def test_district_tiers_and_jiangxi_parameters_cite_their_seed() -> None:
     assert all("赣府厅发〔2023〕12号" in jx.param(k).citation for k in (
         "projects.province_escalation", "projects.application_deadline", "projects.trial_run_months"))  # fmt: skip
     # not overridden: inherited from the national default with its own citation
-    assert jx.param("exchange.conditional_answer_days") == load("default").param("exchange.conditional_answer_days")
+    assert jx.param("exchange.conditional_answer_days") == load("default").param(
+        "exchange.conditional_answer_days"
+    )
 
 
 def test_yiyuan_enables_local_rules_the_others_do_not() -> None:
@@ -88,7 +90,9 @@ P = {"x": {"value": 1, "citation": "c"}}
         ({"a": {"parameters": P, "rules": {"PRJ-A7": {"enabled": True}}}}, "citation"),
     ],
 )
-def test_malformed_chains_are_refused(monkeypatch: pytest.MonkeyPatch, docs: dict[str, Any], message: str) -> None:
+def test_malformed_chains_are_refused(
+    monkeypatch: pytest.MonkeyPatch, docs: dict[str, Any], message: str
+) -> None:
     _fake(monkeypatch, docs)
     with pytest.raises(RulesetError, match=message):
         load("a")
@@ -110,7 +114,9 @@ def test_inheritance_child_wins_and_parent_rest_is_kept(
     parent: dict[str, int], child: dict[str, int], grand: dict[str, int], switch: bool
 ) -> None:
     def doc(values: dict[str, int], who: str, parent_name: str | None, rules: Any = None) -> dict[str, Any]:
-        d: dict[str, Any] = {"parameters": {k: {"value": v, "citation": f"{who}:{k}"} for k, v in values.items()}}
+        d: dict[str, Any] = {
+            "parameters": {k: {"value": v, "citation": f"{who}:{k}"} for k, v in values.items()}
+        }
         if parent_name:
             d["parent"] = parent_name
         if rules is not None:

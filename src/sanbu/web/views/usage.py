@@ -34,7 +34,8 @@ from sanbu.core.errors import FieldError, NotFound, SanbuError, ValidationFailed
 from sanbu.exchange import interfaces, selectors, services, usage
 from sanbu.exchange.models import Grant, InterfaceState, InterfaceVersion
 from sanbu.orgs import notices
-from sanbu.policy.rulesets import INTERFACE_SUNSET_NOTICE_DAYS, load_ruleset
+from sanbu.orgs.rulesets import current as current_ruleset
+from sanbu.policy.rulesets import INTERFACE_SUNSET_NOTICE_DAYS
 
 from .common import ErrorView, Pager, actor_of, error_view, int_or_none
 
@@ -191,7 +192,7 @@ def _interfaces_page(
         state = InterfaceState(interfaces.effective_state(v, today))
         rows.append({"v": v, "state": state, "label": state.label, "badge": STATE_BADGE[state]})
     active = [v for v in versions if interfaces.effective_state(v, today) == InterfaceState.ACTIVE]
-    param = load_ruleset()[INTERFACE_SUNSET_NOTICE_DAYS]
+    param = current_ruleset(resource.jurisdiction_id).param(INTERFACE_SUNSET_NOTICE_DAYS)
     earliest = add_working_days(today, int(param.value))
     holders = Grant.objects.active_on(timezone.now()).filter(resource_id=resource.pk)
     holding = holders.exists()

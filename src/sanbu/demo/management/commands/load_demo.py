@@ -4,8 +4,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sanbu.demo import data
+from sanbu.demo.inventory_data import load_inventory
 from sanbu.demo.lifecycle_data import load_lifecycle
 from sanbu.demo.needs_data import load_needs
+from sanbu.demo.projects_data import load_projects
 
 
 class Command(BaseCommand):
@@ -36,6 +38,8 @@ class Command(BaseCommand):
                     f"待处理一数一源冲突 {summary.open_conflicts} 个，用时 {summary.seconds:.1f} 秒。"
                 )
                 self.stdout.write(load_lifecycle())
+                self.stdout.write(load_inventory())  # 信息系统清单, after the apps and their gateway calls
+                self.stdout.write(load_projects())  # 专家库 and projects; gate A reads the inventory
         self.print_accounts()
 
     def print_accounts(self) -> None:
