@@ -3,7 +3,7 @@
 
 the 教育局 applicant fills in a NEW project with no sharing needs and watches the live check show PRJ-S2
 不通过 → saves it, tries to submit and is blocked (the rule shown) → adds a used catalog resource and
-submits; the authority draws the panel with a seed; each drawn expert logs in and scores; the authority
+submits; the authority draws the panel (the platform's seed shown and recorded); each drawn expert logs in and scores; the authority
 records the centre's opinion and approves; the approval number appears and the approval document
 downloads as PDF and Word. Set ``SANBU_SCREENSHOTS=DIR`` to keep a screenshot of every step.
 """
@@ -76,18 +76,20 @@ def test_project_application_to_approval_walk(walk: Any) -> None:
     assert Project.objects.get().state == ProjectState.SUBMITTED
     walk.logout()
 
-    # --- the authority draws the panel with a seed -------------------------------------------------------------
+    # --- the authority draws the panel; the platform picks the seed -------------------------------------------------------------
     walk.login("w_auth", PASSWORD)
     walk.nav("信息化项目")
     page.get_by_role("link", name="评审台（按档次）").click()
     expect(page.locator(".next-step").first).to_contain_text("抽取评审专家")
     page.get_by_role("link", name=project.name).click()
     page.get_by_label("专家人数").fill("3")
-    page.get_by_label("随机种子（可选）").fill("5eed2024")
+    expect(page.get_by_label("随机种子（可选）")).to_have_count(0)  # nobody chooses the seed
     page.get_by_role("button", name="抽取专家").click()
-    expect(page.locator(".messages")).to_contain_text("随机种子 5eed2024")
-    expect(page.locator("#draw-info")).to_contain_text("5eed2024")
-    expect(page.locator("#history")).to_contain_text("5eed2024")
+    seed = project.draws.get(current=True).seed
+    assert len(seed) == 32
+    expect(page.locator(".messages")).to_contain_text(f"随机种子 {seed}")
+    expect(page.locator("#draw-info")).to_contain_text(seed)
+    expect(page.locator("#history")).to_contain_text(seed)
     walk.shot("project-drawn")
     walk.logout()
 

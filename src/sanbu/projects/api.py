@@ -122,7 +122,7 @@ def withdraw_project(request: HttpRequest, project_id: IdPath, body: ProjectReas
 )
 def draw_experts(request: HttpRequest, project_id: IdPath, body: ProjectDrawIn) -> Status[ProjectDrawOut]:
     d = services.expert_draw(actor=request_actor(request), project_id=project_id, expected_version=body.version,
-                             size=body.size, specialty=body.specialty, seed=body.seed, reason=body.reason)  # fmt: skip
+                             size=body.size, specialty=body.specialty, reason=body.reason)  # fmt: skip
     return Status(201, ProjectDrawOut.of(d))
 
 
@@ -151,6 +151,15 @@ def approve_project(request: HttpRequest, project_id: IdPath, body: ProjectAppro
     record = selectors.gate_record(project, "A")
     decisions = [ProjectDecisionOut(**{"extra": {}, **d}) for d in (record.decisions if record else [])]
     return ProjectApproveOut(project=ProjectOut.of(project), decisions=decisions)
+
+
+@router.post(
+    "/projects/{project_id}/return", response=ProjectOut, summary="退回项目单位修改（重新经申报关口）"
+)
+def return_project(request: HttpRequest, project_id: IdPath, body: ProjectReasonIn) -> ProjectOut:
+    services.project_return(actor=request_actor(request), project_id=project_id, expected_version=body.version,
+                            reason=body.reason)  # fmt: skip
+    return _out(request, project_id)
 
 
 @router.post("/projects/{project_id}/reject", response=ProjectOut, summary="不予立项")

@@ -5,7 +5,8 @@ What comes from where (``docs/policy-facts.md`` has the field list):
 - ``uses``: each declared resource's state in the catalog (published / mounted / registered).
 - ``materials``: a PRJ-S3 key counts when its text is filled in or a file is attached for it; name, unit
   and funding source are the project's own fields.
-- ``similar_projects``: the unit's other live applications for the same or an adjacent plan year.
+- ``similar_projects``: the unit's other applications (submitted to approved) for the same or an adjacent
+  plan year.
 - ``approval.unit_systems``: the unit's running systems in the inventory; ``docked`` is derived by the
   inventory; a system does not ``share`` when it provides catalog resources and none of them is
   published (its data is catalogued but withheld). A system that provides nothing has no sharing
@@ -31,6 +32,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.utils import timezone
 
 from sanbu.catalog.models import Resource
 from sanbu.catalog.models import ResourceState as CatalogState
@@ -63,8 +65,13 @@ from .models import (
 )
 
 STATE = {CatalogState.PUBLISHED: ResourceState.PUBLISHED, CatalogState.MOUNTED: ResourceState.MOUNTED}
-SIMILAR_STATES = (ProjectState.DRAFT, ProjectState.SUBMITTED, ProjectState.IN_REVIEW, ProjectState.REVIEWED,
-                  ProjectState.APPROVED)  # fmt: skip
+# A unit's applications that count for split detection: submitted ones (a draft is not an application yet).
+SIMILAR_STATES = (
+    ProjectState.SUBMITTED,
+    ProjectState.IN_REVIEW,
+    ProjectState.REVIEWED,
+    ProjectState.APPROVED,
+)
 
 
 @dataclass(frozen=True)
@@ -245,7 +252,7 @@ def _panel_rows(project_ids: Any) -> dict[int, list[Score]]:
 
 
 def _application_date(submitted_at: datetime | None, today: date) -> date:
-    return submitted_at.date() if submitted_at else today
+    return timezone.localdate(submitted_at) if submitted_at else today
 
 
 def facts_for(

@@ -152,6 +152,12 @@ class Project(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["jurisdiction", "state"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "approval_number"], condition=~Q(approval_number=""),
+                name="projects_approval_number_once",
+            )
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return self.name

@@ -165,7 +165,6 @@ class ProjectReasonIn(ProjectVersionIn):
 class ProjectDrawIn(ProjectVersionIn):
     size: int = Field(5, ge=1, le=99, description="评审专家人数（不少于 3 的单数）")
     specialty: str = Field("", description="限定专业领域（可选）")
-    seed: str = Field("", description="随机种子（十六进制，可选；留空由平台生成）")
     reason: str = Field("", description="重新抽取时必填")
 
 

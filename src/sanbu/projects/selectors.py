@@ -123,24 +123,31 @@ HISTORY_LABELS = {
     "projects.project.centre_opinion": "大数据中心备案意见",
     "projects.project.approve": "立项批复",
     "projects.project.reject": "不予立项",
+    "projects.project.return": "退回修改",
 }
 
 
-def history(project: Project) -> list[dict[str, Any]]:
-    """The project's change records as steps (from the audit chain itself)."""
+def history(project: Project, *, reveal_experts: bool = True) -> list[dict[str, Any]]:
+    """The project's change records as steps (from the audit chain itself). Without ``reveal_experts``
+    (an applicant or another expert while the panel is still scoring) who scored is not shown."""
     rows = ChangeRecord.objects.filter(object_type="projects.project", object_id=str(project.pk)).order_by(
         "seq"
     )
+    hidden = set() if reveal_experts else {"projects.expert.score"}
     return [
-        {"label": HISTORY_LABELS.get(r.action, r.action), "action": r.action, "actor": r.actor_username,
-         "at": r.created_at, "seq": r.seq, "seed": (r.after or {}).get("seed", "") if r.after else ""}
+        {
+            "label": HISTORY_LABELS.get(r.action, r.action),
+            "action": r.action,
+            "actor": "评审专家" if r.action in hidden else r.actor_username,
+            "at": r.created_at,
+            "seq": r.seq,
+            "seed": (r.after or {}).get("seed", "") if r.after else "",
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
-# --- read-only helpers for the pages ------------------------------------------------------------------
-
-# Catalog states a project may declare it will use: registered (in any stage of review) or published.
+# Catalog states an application may declare it will use (not 已退回 or 已下线).
 DECLARABLE_STATES = (CatalogState.DRAFT, CatalogState.SUBMITTED, CatalogState.APPROVED, CatalogState.MOUNTED,
                      CatalogState.PUBLISHED)  # fmt: skip
 

@@ -168,14 +168,17 @@ def validate(data: ProjectData, unit: Department, today: date) -> list[FieldErro
         problems.append(FieldError(
             "hardware_outside_cloud_reason", "not_needed", "未勾选“新增硬件不部署在政务云”时不应填写理由。"
         ))  # fmt: skip
-    wanted = set(data.uses) | set(data.provides)
-    found = {r.pk: r for r in Resource.objects.filter(pk__in=wanted)}
-    missing = [str(pk) for pk in data.uses if pk not in found]
+    from .selectors import declarable_resources
+
+    usable = {r.pk for r in declarable_resources(unit=unit, ids=list(data.uses), limit=len(data.uses) + 1)}
+    missing = [str(pk) for pk in data.uses if pk not in usable]
     if missing:
         problems.append(FieldError(
             "uses", "not_in_catalog",
-            f"以下资源不在目录中：{'、'.join(missing)}。请改选目录中的资源，或先提出供需对接需求。",
+            f"以下资源不在本辖区目录中或不可申报使用（已下线、已退回）：{'、'.join(missing)}。"
+            "请改选目录中的资源，或先提出供需对接需求。",
         ))  # fmt: skip
+    found = {r.pk: r for r in Resource.objects.filter(pk__in=set(data.provides))}
     foreign = [str(pk) for pk in data.provides if pk not in found or found[pk].department_id != unit.pk]
     if foreign:
         problems.append(FieldError(
@@ -256,7 +259,7 @@ def project_create(*, actor: Actor, data: ProjectData, unit_id: int | None = Non
 def project_update(
     *, actor: Actor, project_id: int, expected_version: int | None, data: ProjectData
 ) -> Project:
-    """Change a draft (or a submitted application before any expert was drawn, which returns it to draft)."""
+    """Change a draft (a submitted application comes back to draft only when the authority returns it)."""
     project = _locked(project_id, actor, APPLY)
     _check_version(project, expected_version)
     _require_state(project, (ProjectState.DRAFT,), "修改")
@@ -501,10 +504,25 @@ def expert_score(
 ) -> ExpertAssignment:
     """An expert scores the project they were drawn for (0–100) with a conclusion and an opinion; the
     last score of the panel completes the assessment (state ``reviewed``)."""
-    a = ExpertAssignment.objects.select_related("expert", "draw").filter(pk=assignment_id).first()
-    if a is None or actor.user_id is None or a.expert.user_id != actor.user_id or not actor.may(SCORE):
+    project_id = (
+        ExpertAssignment.objects.filter(pk=assignment_id).values_list("project_id", flat=True).first()
+    )
+    # the project first (a redraw locks it too), then the assignment as it stands under that lock
+    project = Project.objects.select_for_update().filter(pk=project_id).first() if project_id else None
+    a = (
+        ExpertAssignment.objects.select_for_update()
+        .select_related("expert", "draw")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if (
+        project is None
+        or a is None
+        or actor.user_id is None
+        or a.expert.user_id != actor.user_id
+        or not actor.may(SCORE)
+    ):
         raise NotFound("projects.assignment.not_found", "评审任务不存在或不属于您。")
-    project = Project.objects.select_for_update().get(pk=a.project_id)  # permission: the assignment is theirs
     if not a.draw.current:
         raise Conflict("projects.assignment.replaced", "该次抽取已被重新抽取替代，无需评分。")
     _require_state(project, (ProjectState.IN_REVIEW,), "评分")
@@ -541,7 +559,9 @@ def joint_review_record(*, actor: Actor, project_id: int, expected_version: int 
     """Record the joint review (联合评审) the joint-panel and province routes require (PRJ-A1)."""
     project = _locked(project_id, actor, REVIEW)
     _check_version(project, expected_version)
-    _require_state(project, REVIEW_STATES, "记录联合评审")
+    # PRJ-A2: no joint review before the expert assessment (a self-reviewed project has none)
+    _require_state(project, REVIEW_STATES if project.route == "self_review" else (ProjectState.REVIEWED,),
+                   "记录联合评审（须在专家论证完成后）")  # fmt: skip
     errors = [e for e in (text_problem(participants, 500, "participants", "参加单位", required=True),
                           text_problem(note, 1000, "note", "评审意见", required=True)) if e]  # fmt: skip
     if conclusion not in (JointConclusion.AGREE, JointConclusion.DISAGREE):
@@ -579,8 +599,11 @@ def centre_opinion_record(*, actor: Actor, project_id: int, expected_version: in
 
 
 def _approval_number(project: Project, year: int) -> str:
-    taken = Project.objects.filter(jurisdiction_id=project.jurisdiction_id, decided_at__year=year,
-                                   approval_number__startswith="信息化立项").count()  # fmt: skip
+    """The next number of the jurisdiction's year; the jurisdiction row is locked so that two projects
+    approved at once never share a number (a unique constraint backs this)."""
+    Jurisdiction.objects.select_for_update().filter(pk=project.jurisdiction_id).first()
+    taken = Project.objects.filter(jurisdiction_id=project.jurisdiction_id,
+                                   approval_number__startswith=f"信息化立项〔{year}〕").count()  # fmt: skip
     return f"信息化立项〔{year}〕{taken + 1}号"
 
 
@@ -611,7 +634,7 @@ def project_approve(*, actor: Actor, project_id: int, expected_version: int | No
     before = _snapshot(project)
     now = timezone.now()
     project.state = ProjectState.APPROVED
-    project.approval_number = _approval_number(project, now.year)
+    project.approval_number = _approval_number(project, timezone.localdate(now).year)
     project.approved_amount = approved_amount or project.amount
     project.decided_by, project.decided_at, project.decision_note = actor.username[:150], now, note.strip()
     _touch(project)
@@ -620,6 +643,29 @@ def project_approve(*, actor: Actor, project_id: int, expected_version: int | No
     audit.record(actor=actor, action="projects.project.approve", obj=project, before=before,
                  after={**_snapshot(project), "decisions": [d.as_dict() for d in ds]})  # fmt: skip
     return project, warnings
+
+
+@transaction.atomic
+def project_return(*, actor: Actor, project_id: int, expected_version: int | None, reason: str) -> Project:
+    """Return an application under review to its unit for revision (退回修改), e.g. after a panel that did
+    not agree: it becomes a draft again, its panel and review records are set aside (kept in the history)
+    and it goes through gate S again when resubmitted."""
+    project = _locked(project_id, actor, REVIEW)
+    _check_version(project, expected_version)
+    _require_state(project, REVIEW_STATES, "退回修改")
+    reason_error = text_problem(reason, 1000, "reason", "退回理由", required=True)
+    _raise([reason_error] if reason_error else [])
+    before = _snapshot(project)
+    project.draws.filter(current=True).update(current=False)
+    project.state, project.route, project.submitted_at = ProjectState.DRAFT, "", None
+    project.centre_opinion, project.centre_opinion_text = CentreOpinion.NONE, ""
+    project.joint_conclusion, project.joint_note, project.joint_participants = JointConclusion.NONE, "", ""
+    project.decision_note = reason.strip()
+    _touch(project)
+    project.save()
+    audit.record(actor=actor, action="projects.project.return", obj=project, before=before,
+                 after={**_snapshot(project), "reason": project.decision_note})  # fmt: skip
+    return project
 
 
 @transaction.atomic

@@ -149,6 +149,8 @@ CALLS: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "sanbu.projects.services.centre_opinion_record": lambda c: {
         "project_id": c["project_sub"].pk, "expected_version": None, "opinion": "favourable", "text": "x"},
     "sanbu.projects.services.project_approve": lambda c: {"project_id": c["project_sub"].pk, "expected_version": None},
+    "sanbu.projects.services.project_return": lambda c: {
+        "project_id": c["project_sub"].pk, "expected_version": None, "reason": "x"},
     "sanbu.projects.services.project_reject": lambda c: {
         "project_id": c["project_sub"].pk, "expected_version": None, "reason": "x"},
     "sanbu.projects.services.expert_register": lambda c: {

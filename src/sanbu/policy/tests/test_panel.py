@@ -36,7 +36,7 @@ def test_same_seed_same_panel_and_the_secrecy_minimum_holds(seed: str, size: int
 
 def test_a_known_seed_gives_a_known_panel() -> None:
     # Pinned: if CPython ever changed Random.sample, recorded draws could no longer be redone.
-    assert [c.id for c in draw(POOL, 5, 2, "5eed")] == [c.id for c in draw(POOL, 5, 2, "5eed")]
+    assert [c.id for c in draw(POOL, 5, 2, "5eed")] == [8, 16, 7, 15, 18]
     assert len({tuple(c.id for c in draw(POOL, 5, 0, f"{n:x}")) for n in range(20)}) > 1
 
 

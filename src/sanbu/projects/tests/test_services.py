@@ -270,3 +270,73 @@ def test_facts_in_batches_equal_the_facts_of_each_project(w: World) -> None:
     for p in made:
         assert batched[p.pk] == facts.facts_for([p], today)[p.pk]
     assert {s.name for s in batched[made[0].pk].similar_projects} == {"项目1", "项目2"}
+
+
+def approvable(w: World, **over: Any) -> Project:
+    p = reviewed(w, **over)
+    return services.centre_opinion_record(actor=w.authority, project_id=p.pk, expected_version=None,
+                                          opinion="favourable", text="同意")  # fmt: skip
+
+
+def test_approval_numbers_count_up_within_the_jurisdiction_and_year(w: World) -> None:
+    first = approvable(w, name="一号项目", content="甲", technical_route="甲")
+    second = approvable(w, name="完全不同的二号", content="乙", technical_route="乙")
+    a = services.project_approve(actor=w.authority, project_id=first.pk, expected_version=None)[0]
+    b = services.project_approve(actor=w.authority, project_id=second.pk, expected_version=None)[0]
+    year = a.decided_at.astimezone().year if a.decided_at else 0
+    assert a.approval_number == f"信息化立项〔{year}〕1号" and b.approval_number == f"信息化立项〔{year}〕2号"
+
+
+def test_the_application_date_is_the_local_date_of_submission(w: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sanbu.projects import facts
+
+    p = w.submitted()
+    # 1 July 07:00 in Beijing is still 30 June in UTC: the window is judged on the local date
+    Project.objects.filter(pk=p.pk).update(submitted_at=dt.datetime(2026, 6, 30, 23, 0, tzinfo=dt.UTC))
+    p.refresh_from_db()
+    assert facts.facts_for([p], timezone.localdate())[p.pk].application_date == dt.date(2026, 7, 1)
+
+
+def test_drafts_are_not_siblings_for_split_detection(w: World) -> None:
+    draft = services.project_create(actor=w.applicant, data=w.data(name="学籍分析平台"))
+    _, s, _ = services.check(actor=w.applicant, data=w.data(name="学籍分析平台"))
+    assert next(d for d in s if d.rule_id == "PRJ-S5").outcome.value == "allow"
+    services.project_submit(actor=w.applicant, project_id=draft.pk, expected_version=None)
+    _, s, _ = services.check(actor=w.applicant, data=w.data(name="学籍分析平台"))
+    assert next(d for d in s if d.rule_id == "PRJ-S5").outcome.value in ("warn", "needs-review")
+
+
+def test_an_offline_resource_cannot_be_declared(w: World) -> None:
+    from sanbu.catalog import services as catalog
+
+    catalog.resource_offline(actor=SYSTEM, resource_id=w.published.pk, expected_version=None, reason="停用")
+    with pytest.raises(ValidationFailed) as exc:
+        services.project_create(actor=w.applicant, data=w.data())
+    assert [e.field for e in exc.value.errors] == ["uses"] and "已下线" in exc.value.errors[0].message
+
+
+def test_joint_review_waits_for_the_expert_assessment(w: World) -> None:
+    p = w.submitted()
+    with pytest.raises(Conflict) as exc:
+        services.joint_review_record(actor=w.authority, project_id=p.pk, expected_version=None, conclusion="agree",
+                                     participants="发改、财政", note="同意")  # fmt: skip
+    assert exc.value.code == "projects.project.wrong_state" and "专家论证完成后" in exc.value.message
+
+
+def test_a_returned_project_is_a_draft_again_and_its_old_panel_cannot_score(w: World) -> None:
+    p = w.submitted()
+    d = services.expert_draw(actor=w.authority, project_id=p.pk, expected_version=None, size=3, seed="7")
+    a = d.assignments.first()
+    assert a is not None
+    p = services.project_return(actor=w.authority, project_id=p.pk, expected_version=None, reason="补充材料")
+    assert p.state == ProjectState.DRAFT and p.route == "" and p.submitted_at is None
+    with pytest.raises(Conflict):
+        services.expert_score(actor=w.expert_actors[a.expert_id], assignment_id=a.pk, score=80,
+                              conclusion="agree", opinion="同意")  # fmt: skip
+    again, _ = services.project_submit(actor=w.applicant, project_id=p.pk, expected_version=p.version)
+    assert again.state == ProjectState.SUBMITTED
+    assert ChangeRecord.objects.filter(action="projects.project.return", object_id=str(p.pk)).count() == 1

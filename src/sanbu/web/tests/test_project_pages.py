@@ -274,10 +274,12 @@ def test_draw_through_the_page_records_the_seed_and_redraw_needs_a_reason(w: Wor
     assert bad.status_code == 400 and "单数" in html(bad)
     ok = c.post(f"/projects/{p.pk}/draw/", {"version": p.version, "size": 5, "seed": "5eed"}, follow=True)
     page = html(ok)
-    assert "随机种子 5eed" in page and "<code>5eed</code>" in page and "回避" in page
+    seed = p.draws.get(current=True).seed
+    assert seed != "5eed" and len(seed) == 32  # a posted seed is ignored: the platform draws it
+    assert f"随机种子 {seed}" in page and f"<code>{seed}</code>" in page and "回避" in page
     assert "专家0：本单位人员，回避" in page  # the unit's own expert, recused with the reason
     p.refresh_from_db()
-    again = c.post(f"/projects/{p.pk}/draw/", {"version": p.version, "size": 5, "seed": "5eed"})
+    again = c.post(f"/projects/{p.pk}/draw/", {"version": p.version, "size": 5})
     assert again.status_code == 400 and "请填写重新抽取的理由。" in html(again)
 
 
@@ -335,10 +337,7 @@ def test_approve_flow_through_the_pages(w: World) -> None:
     assert unit.post(f"/projects/{p.pk}/submit/", {"version": p.version}).status_code == 302
     p.refresh_from_db()
     assert p.state == ProjectState.SUBMITTED
-    assert (
-        auth.post(f"/projects/{p.pk}/draw/", {"version": p.version, "size": 3, "seed": "abc"}).status_code
-        == 302
-    )
+    assert auth.post(f"/projects/{p.pk}/draw/", {"version": p.version, "size": 3}).status_code == 302
     for a in ExpertAssignment.objects.filter(project=p):
         c = client_of(w.expert_actors[a.expert_id])
         done = c.post(
@@ -373,6 +372,11 @@ def test_joint_review_form_only_for_joint_routes(w: World, db: Any) -> None:
     p = jx.submitted()
     assert p.route == "joint_panel"
     c = client_of(jx.authority)
+    assert 'id="act-joint"' not in html(c.get(f"/projects/{p.pk}/"))  # PRJ-A2: experts first
+    for a in draw(jx, p):
+        services.expert_score(actor=jx.expert_actors[a.expert_id], assignment_id=a.pk, score=85,
+                              conclusion="agree", opinion="同意")  # fmt: skip
+    p.refresh_from_db()
     page = html(c.get(f"/projects/{p.pk}/"))
     assert 'id="act-joint"' in page and ROUTES["joint_panel"] in page
     bad = c.post(f"/projects/{p.pk}/joint/", {"version": p.version})
@@ -418,3 +422,37 @@ def test_expert_pool_add_and_take_out(w: World) -> None:
     assert c.post(f"/projects/experts/{e.pk}/active/", {"active": "0", "reason": "退休"}).status_code == 302
     assert not Expert.objects.get(pk=e.pk).active
     assert client_of(w.applicant).get("/projects/experts/").status_code == 404
+
+
+def test_applicant_does_not_see_who_scored_until_the_panel_is_done(w: World) -> None:
+    p = w.submitted()
+    drawn = draw(w, p)
+    first = drawn[0]
+    services.expert_score(actor=w.expert_actors[first.expert_id], assignment_id=first.pk, score=80,
+                          conclusion="agree", opinion="同意")  # fmt: skip
+    username = w.expert_actors[first.expert_id].username
+    assert username not in html(client_of(w.applicant).get(f"/projects/{p.pk}/"))
+    assert username in html(client_of(w.authority).get(f"/projects/{p.pk}/"))
+    for a in drawn[1:]:
+        services.expert_score(actor=w.expert_actors[a.expert_id], assignment_id=a.pk, score=80,
+                              conclusion="agree", opinion="同意")  # fmt: skip
+    assert username in html(client_of(w.applicant).get(f"/projects/{p.pk}/"))
+
+
+def test_a_panel_that_disagreed_is_returned_for_revision_through_the_page(w: World) -> None:
+    p = w.submitted()
+    for a in draw(w, p):
+        services.expert_score(actor=w.expert_actors[a.expert_id], assignment_id=a.pk, score=40,
+                              conclusion="disagree", opinion="技术路线不可行")  # fmt: skip
+    auth = client_of(w.authority)
+    assert "专家论证未通过：退回修改或不予立项" in html(auth.get("/projects/desk/"))
+    p.refresh_from_db()
+    refused = auth.post(f"/projects/{p.pk}/return/", {"version": p.version, "reason": " "})
+    assert refused.status_code == 400 and "请填写退回理由。" in html(refused)
+    done = auth.post(
+        f"/projects/{p.pk}/return/", {"version": p.version, "reason": "请按专家意见修改"}, follow=True
+    )
+    assert "已退回项目单位修改" in html(done)
+    p.refresh_from_db()
+    assert p.state == ProjectState.DRAFT and p.route == "" and not p.draws.filter(current=True).exists()
+    assert "退回修改" in html(client_of(w.applicant).get(f"/projects/{p.pk}/"))

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -56,6 +56,7 @@ from sanbu.projects.models import (
     VIEW,
     Conclusion,
     Expert,
+    ExpertAssignment,
     JointConclusion,
     Project,
     ProjectState,
@@ -68,7 +69,7 @@ OWN_MATERIALS = ("name", "unit", "funding_source")  # PRJ-S3 materials that are 
 MATERIAL_KEYS = [k for k in MATERIALS if k not in OWN_MATERIALS]
 PRIORITY_FLAGS = ("central_or_provincial", "integrates_systems", "cross_boundary")
 PLAN_ONLY = [f for f in PLAN_FLAGS if f not in PRIORITY_FLAGS]
-ACTIONS = ("submit", "withdraw", "draw", "joint", "opinion", "approve", "reject")
+ACTIONS = ("submit", "withdraw", "draw", "joint", "opinion", "approve", "reject", "return")
 DONE_STATES = (ProjectState.REVIEWED, ProjectState.APPROVED, ProjectState.REJECTED, ProjectState.ACCEPTED)
 SAFE_TYPES = {
     "application/pdf", "application/msword", "application/vnd.ms-excel", "application/zip",
@@ -591,14 +592,17 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/list.html", ctx)
 
 
-def next_step(p: Project, progress: tuple[int, int] | None) -> str:
-    """What the review desk does next with a project (from its state and records)."""
+def next_step(p: Project, progress: tuple[int, int] | None, against: int = 0) -> str:
+    """What the review desk does next with a project (from its state and records); ``against``: how many
+    of the current panel concluded 不同意立项."""
     scored, drawn = progress or (0, 0)
     self_review = p.route == "self_review" and not p.involves_secrets
     if p.state == ProjectState.SUBMITTED and not self_review:
         return "抽取评审专家"
     if p.state == ProjectState.IN_REVIEW:
         return f"等待专家评分（已评 {scored}/{drawn}）"
+    if drawn and scored == drawn and against * 2 >= drawn:
+        return "专家论证未通过：退回修改或不予立项"
     if p.route in JOINT_ROUTES and p.joint_conclusion != JointConclusion.AGREE:
         return "组织联合评审并记录结论"
     if p.centre_opinion != "favourable":
@@ -612,10 +616,15 @@ def desk(request: HttpRequest) -> HttpResponse:
     if not actor.may(REVIEW):
         raise Http404("您无权评审信息化项目。")
     groups = selectors.desk(actor=actor)
-    progress = selectors.panel_progress([p.pk for ps in groups.values() for p in ps])
+    ids = [p.pk for ps in groups.values() for p in ps]
+    progress = selectors.panel_progress(ids)
+    against = dict(
+        ExpertAssignment.objects.filter(project_id__in=ids, draw__current=True, conclusion=Conclusion.DISAGREE)
+        .values("project_id").annotate(n=Count("id")).values_list("project_id", "n")
+    )  # fmt: skip
     sections = [
         {"route": r, "label": ROUTES.get(r, r), "count": len(ps),
-         "rows": [{"p": p, "next": next_step(p, progress.get(p.pk)), "progress": progress.get(p.pk)} for p in ps]}
+         "rows": [{"p": p, "next": next_step(p, progress.get(p.pk), against.get(p.pk, 0)), "progress": progress.get(p.pk)} for p in ps]}
         for r, ps in groups.items()
     ]  # fmt: skip
     counts = {r: len(groups.get(r, [])) for r in ROUTE_ORDER}
@@ -695,7 +704,7 @@ def _detail_page(
             {"r": r, "gate_label": {"S": "申报关口（S）", "A": "立项关口（A）"}.get(r.gate, r.gate)}
             for r in records
         ],
-        "history": selectors.history(p),
+        "history": selectors.history(p, reveal_experts=panel["panel_full"]),
         "applicant": applicant,
         "reviewer": reviewer,
         "can_edit": applicant and p.state == ProjectState.DRAFT,
@@ -704,7 +713,7 @@ def _detail_page(
         "can_draw": reviewer
         and p.state in (ProjectState.SUBMITTED, ProjectState.IN_REVIEW)
         and not panel["scored_any"],
-        "can_joint": reviewer and in_review and p.route in JOINT_ROUTES,
+        "can_joint": reviewer and p.state == ProjectState.REVIEWED and p.route in JOINT_ROUTES,
         "can_opinion": reviewer and in_review,
         "can_decide": reviewer and in_review,
         "conclusions": Conclusion.choices,
@@ -753,8 +762,7 @@ def project_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "draw":
             d = services.expert_draw(
                 actor=actor, project_id=pk, expected_version=version, size=int_or_none(post.get("size")) or 0,
-                specialty=post.get("specialty", "")[:50], seed=post.get("seed", "")[:100],
-                reason=post.get("reason", ""),
+                specialty=post.get("specialty", "")[:50], reason=post.get("reason", ""),
             )  # fmt: skip
             done = f"已随机抽取 {d.size} 名评审专家（随机种子 {d.seed}，可据此复现抽取）。"
         elif action == "joint":
@@ -779,6 +787,11 @@ def project_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             done = f"已批准立项，批复文号 {p.approval_number}。"
             if warnings:
                 done += f"提示：{_warnings(warnings)}。"
+        elif action == "return":
+            services.project_return(
+                actor=actor, project_id=pk, expected_version=version, reason=post.get("reason", "")
+            )
+            done = "已退回项目单位修改；修改后须重新提交申报。"
         else:
             services.project_reject(
                 actor=actor, project_id=pk, expected_version=version, reason=post.get("reason", "")
