@@ -64,6 +64,9 @@ _REVIEW_TIERS = "projects.review_tiers"
 _APPLICATION_DEADLINE = "projects.application_deadline"
 _EVALUATION_WINDOW = "projects.evaluation_window_months"
 _SPLIT_SIMILARITY = "projects.split_similarity"
+_CADENCES = ("projects.report_cadence", "projects.pilot_report_cadence")
+CADENCE_VALUES = ("quarterly", "half-yearly", "yearly")
+_ACCEPTANCE_PANEL = "projects.acceptance_panel"
 # The review routes a tier may name (``rules.projects.ROUTES`` has their labels).
 TIER_ROUTES = ("self_review", "expert_panel", "joint_panel")
 STEP_NAMES = ("accept", "approve")
@@ -471,6 +474,25 @@ def _value_problem(key: str, new: Any) -> tuple[str, str] | None:
             return "out_of_range", f"{key} 应为 [起, 止] 两个月数且起不大于止，当前为 {_show(new)}。"
     elif key == _SPLIT_SIMILARITY and new > 1:
         return "out_of_range", f"{key} 应在 0 到 1 之间，当前为 {new}。"
+    elif key in _CADENCES and new not in CADENCE_VALUES:
+        return (
+            "invalid_choice",
+            f"{key} 应为 quarterly（每季度）、half-yearly（每半年）或 yearly（每年），当前为 {_show(new)}。",
+        )
+    elif key == _ACCEPTANCE_PANEL:
+        if (
+            new["third_party_denominator"] <= 0
+            or new["third_party_numerator"] > new["third_party_denominator"]
+        ):
+            return (
+                "out_of_range",
+                f"{key} 的第三方专家比例应为不大于 1 的分数（分母大于 0），当前为 {_show(new)}。",
+            )
+        if new["min_members"] < 1 or new["min_members_large"] < new["min_members"]:
+            return (
+                "out_of_range",
+                f"{key} 的最少人数应至少 1 人，较大项目不少于一般项目，当前为 {_show(new)}。",
+            )
     return None
 
 

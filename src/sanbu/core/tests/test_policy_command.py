@@ -70,11 +70,11 @@ def test_schema_and_rulesets() -> None:
     [
         (["--ruleset", "nowhere", "--gate", "S"], "规则集“nowhere”不存在"),
         (["--ruleset", "../x", "--gate", "S"], "无效"),
-        (["--gate", "K"], "关口 K 尚未实现"),
-        (["--gate", "F"], "尚未实现"),
+        (["--gate", "K"], "未知字段"),
+        (["--gate", "F"], "未知字段"),
     ],
 )
-def test_bad_ruleset_or_unbuilt_gate_exits_2(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_ruleset_or_facts_of_another_gate_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     with pytest.raises(CommandError, match=message) as e:
         run("evaluate", *args, "--facts", write(tmp_path, FACTS))
     assert e.value.returncode == 2

@@ -77,7 +77,7 @@ class Gate(StrEnum):
 
 
 class GateNotImplemented(LookupError):
-    """Gates F, K and O are not built yet."""
+    """Gates F, K and O read other facts: ``sanbu.policy.gates`` evaluates every gate."""
 
 
 Check = Callable[[ProjectFacts, Ruleset], Decision]
@@ -509,7 +509,9 @@ def evaluate(gate: Gate | str, facts: ProjectFacts, ruleset: Ruleset) -> list[De
     """The decisions of every rule of ``gate`` that ``ruleset`` enables, in the gate's order."""
     gate = Gate(gate)
     if gate not in GATES:
-        raise GateNotImplemented(f"关口 {gate.value} 尚未实现（目前支持 S 申报、A 立项）。")
+        raise GateNotImplemented(
+            f"关口 {gate.value} 读取的不是项目申报事实，请用 sanbu.policy.gates.evaluate。"
+        )
     if gate is Gate.A and facts.approval is None:
         raise FactsError("approval", "立项关口（A）需要 approval 事实")
     return [rule.check(facts, ruleset) for rule in GATES[gate] if ruleset.enabled(rule.id)]

@@ -231,6 +231,10 @@ def test_a_well_formed_change_has_no_problem() -> None:
     assert _param("projects.application_deadline", {"month": 2, "day": 28}) == []
     assert _param("projects.evaluation_window_months", [3, 12]) == []
     assert _param("projects.split_similarity", 1) == []
+    assert _param("projects.report_cadence", "quarterly") == []
+    panel = {"min_members": 5, "min_members_large": 7, "odd": True, "third_party_numerator": 3,
+             "third_party_denominator": 4}  # fmt: skip
+    assert _param("projects.acceptance_panel", panel) == []
     assert _param("exchange.conditional_steps", ["approve"]) == []
     kinds = {**DEFAULT.value("projects.separate_kinds"), "政府网站": ["网站", "门户", "政务新媒体"]}
     assert _param("projects.separate_kinds", kinds) == []
@@ -270,6 +274,29 @@ def test_a_well_formed_change_has_no_problem() -> None:
         ("projects.evaluation_window_months", [6], "两个月数"),
         ("projects.evaluation_window_months", [12, 6], "起不大于止"),
         ("projects.split_similarity", 1.5, "应在 0 到 1 之间"),
+        ("projects.report_cadence", "monthly", "quarterly（每季度）"),
+        (
+            "projects.acceptance_panel",
+            {
+                "min_members": 3,
+                "min_members_large": 5,
+                "odd": True,
+                "third_party_numerator": 2,
+                "third_party_denominator": 0,
+            },
+            "分母大于 0",
+        ),
+        (
+            "projects.acceptance_panel",
+            {
+                "min_members": 5,
+                "min_members_large": 3,
+                "odd": True,
+                "third_party_numerator": 2,
+                "third_party_denominator": 3,
+            },
+            "较大项目不少于",
+        ),
         ("projects.separate_kinds", {"通用硬件": ["服务器"]}, "缺少 业务专网"),
         ("projects.min_secrecy_experts", None, "不能设为空（null）"),
     ],

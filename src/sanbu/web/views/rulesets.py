@@ -45,6 +45,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "projects.max_construction_months": ("项目施工周期上限", "个月"),
     "projects.trial_run_months": ("验收前的试运行期", "个月"),
     "projects.evaluation_window_months": ("绩效自评的时间窗", ""),
+    "projects.start_within_months": ("批复后须开工的期限", "个月"),
+    "projects.report_cadence": ("建设进度报告的报送周期", ""),
+    "projects.pilot_report_cadence": ("试点项目进度报告的报送周期", ""),
+    "projects.report_grace_days": ("进度报告的报送宽限期", "天"),
+    "projects.acceptance_apply_within_months": ("试运行期满后申请验收的期限", "个月"),
+    "projects.final_inspection_required": ("验收前须初验", ""),
+    "projects.acceptance_materials": ("竣工验收材料", ""),
+    "projects.large_project_amount": ("较大项目的金额起点", "元"),
+    "projects.acceptance_panel": ("验收小组的组成", ""),
+    "projects.acceptance_report_filing_months": ("验收报告的备案期限", "个月"),
+    "projects.om_budget_tolerance": ("运维经费增幅的容差", ""),
+    "projects.required_deliverables": ("须登记归政府所有的成果", ""),
     "inventory.docking_window_days": ("判定已对接的网关调用窗口", "天"),
 }
 STEPS = {"accept": "平台管理部门受理", "approve": "提供部门审核同意"}
