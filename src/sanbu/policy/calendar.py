@@ -23,6 +23,7 @@ days equals adding ``a + b``.
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -191,3 +192,23 @@ def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
     while d <= last:
         yield d
         d += ONE_DAY
+
+
+# --- calendar months (trial runs, start deadlines, evaluation windows) --------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by ``months`` calendar months; a day the target month lacks becomes its last day
+    (31 August + 6 months → 28 or 29 February)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+def whole_months(start: dt.date, end: dt.date) -> int:
+    """The whole months from ``start`` to ``end``: the largest k with ``add_months(start, k) <= end``
+    (0 when ``end`` is before ``start``)."""
+    if end < start:
+        return 0
+    k = (end.year - start.year) * 12 + end.month - start.month
+    return k - 1 if add_months(start, k) > end else k

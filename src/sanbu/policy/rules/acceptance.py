@@ -19,13 +19,12 @@ findings; an overdue self-evaluation blocks, one filed outside the window warns.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from calendar import monthrange
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
+from ..calendar import add_months, whole_months
 from ..decisions import Decision, Fact, Outcome
 from ..facts import ResourceState
 from ..lifecycle_facts_k import AcceptanceFacts, EvaluationFacts, Grade, OperationsFacts, PromisedResource
@@ -79,22 +78,6 @@ CONSEQUENCES = ("通报批评", "暂缓安排建设或资金计划", "暂停项�
 
 
 # --- months ------------------------------------------------------------------------------------------
-
-
-def add_months(d: dt.date, months: int) -> dt.date:
-    """``d`` moved by ``months`` calendar months, the day clamped to the month's last day."""
-    index = d.year * 12 + d.month - 1 + months
-    year, month = divmod(index, 12)
-    return dt.date(year, month + 1, min(d.day, monthrange(year, month + 1)[1]))
-
-
-def whole_months(start: dt.date, end: dt.date) -> int:
-    """The whole months from ``start`` to ``end``: the largest k with ``add_months(start, k) <= end``
-    (0 when ``end`` is before ``start``)."""
-    if end < start:
-        return 0
-    k = (end.year - start.year) * 12 + end.month - start.month
-    return k - 1 if add_months(start, k) > end else k
 
 
 # --- helpers -----------------------------------------------------------------------------------------

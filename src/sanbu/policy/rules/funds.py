@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ..calendar import add_months
 from ..decisions import Decision, Fact, Outcome
 from ..facts import FactsError
 from ..lifecycle_facts_f import ConstructionFacts, FundingMode, FundsFacts
@@ -51,14 +52,6 @@ _LABEL = re.compile(r"^([0-9]{4})(?:-([HQ])([1-4]))?$")
 
 
 # --- dates and report periods (pure helpers) ------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months`` calendar months; a day the target month lacks becomes its last day
-    (31 August + 6 months → 28 or 29 February)."""
-    years, index = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, index + 1
-    return dt.date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from ..calendar import add_months
 from ..decisions import Decision, Fact, Outcome
 from ..facts import (
     BUILD_KINDS,
@@ -187,13 +188,6 @@ def within_window(p: ProjectFacts, rs: Ruleset) -> Decision:
     )  # fmt: skip
 
 
-def _years_after(d: dt.date, years: int) -> dt.date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
-
-
 @lru_cache(maxsize=16384)
 def _squeezed(name: str, content: str, route: str) -> tuple[str, str, str]:
     """A project's texts without whitespace (a unit's sibling texts are compared with each of its projects)."""
@@ -262,7 +256,7 @@ def tier_index(amount: int, rs: Ruleset) -> int:
 def library_and_splitting(p: ProjectFacts, rs: Ruleset) -> Decision:
     """PRJ-S5: a library entry is valid for N years; similar projects of one unit are not split."""
     years = rs.value(LIBRARY_VALID_YEARS)
-    if p.library_entry_date is not None and p.application_date > _years_after(p.library_entry_date, years):
+    if p.library_entry_date is not None and p.application_date > add_months(p.library_entry_date, 12 * years):
         return _decide(
             "PRJ-S5", Outcome.BLOCK, f"项目库入库已超过 {years} 年有效期（入库日期 {p.library_entry_date.isoformat()}）",
             Fact("library_entry_date", p.library_entry_date.isoformat()), "重新申报纳入项目库",

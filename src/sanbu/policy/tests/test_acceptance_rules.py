@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sanbu.policy.calendar import add_months, whole_months
 from sanbu.policy.decisions import Decision, Outcome
 from sanbu.policy.facts import FactsError, ResourceState, from_json, json_schema
 from sanbu.policy.lifecycle_facts_k import (
@@ -28,7 +29,7 @@ from sanbu.policy.lifecycle_facts_k import (
     PromisedResource,
 )
 from sanbu.policy.rules import acceptance as r
-from sanbu.policy.rules.acceptance import add_months, evaluate_e, evaluate_k, evaluate_o, whole_months
+from sanbu.policy.rules.acceptance import evaluate_e, evaluate_k, evaluate_o
 from sanbu.policy.rulesets import Parameter, Ruleset, RulesetError, RuleSwitch, load
 
 RULESETS = ["default", "district", "jiangxi", "zibo", "yiyuan"]
