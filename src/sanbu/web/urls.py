@@ -103,6 +103,7 @@ urlpatterns = [
     path("projects/<id:pk>/attachments/", project_views.attachment_add, name="project-attachment-add"),
     path("projects/<id:pk>/<slug:action>/", project_views.project_act, name="project-act"),
     path("policy/rulesets/", ruleset_views.ruleset_list, name="policy-rulesets"),
+    path("policy/versions/<id:pk>/simulate/", ruleset_views.version_simulate, name="policy-version-simulate"),
     path("policy/rulesets/<slug:name>/", ruleset_views.ruleset_detail, name="policy-ruleset"),
     path("policy/rulesets/<slug:name>/value/", ruleset_views.value_field, name="policy-ruleset-value"),
     path(

@@ -366,3 +366,19 @@ def version_act(request: HttpRequest, name: str, pk: int, action: str) -> HttpRe
         return _page(request, name, error=error_view(exc), status=exc.status, failed=action, failed_id=pk)
     messages.success(request, done)
     return redirect("policy-ruleset", name=name)
+
+
+@login_required
+def version_simulate(request: HttpRequest, pk: int) -> HttpResponse:
+    """What a version would change for the projects following its ruleset, before it is published."""
+    from sanbu.projects.simulation import simulate
+
+    try:
+        result = simulate(actor=actor_of(request), version_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except ValidationFailed as exc:
+        return render(
+            request, "web/policy/simulate.html", {"error": error_view(exc), "version_id": pk}, status=400
+        )
+    return render(request, "web/policy/simulate.html", {"r": result, "version_id": pk})
