@@ -31,14 +31,16 @@ class Difference:
 
 
 def compare(before: Sequence[Decision], after: Sequence[Decision]) -> tuple[DecisionChange, ...]:
-    """The rules whose outcome differs, in the order they run."""
+    """The rules whose outcome differs, in the order they run (a rule switched on that allows, or switched
+    off where it allowed, changes nothing)."""
     old = {d.rule_id: d for d in before}
     new = {d.rule_id: d for d in after}
     order = [d.rule_id for d in after] + [r for r in old if r not in new]
     out = []
     for rule_id in order:
         a, b = old.get(rule_id), new.get(rule_id)
-        if (a.outcome if a else None) != (b.outcome if b else None):
+        # a rule that does not run decides nothing: the same as one that allows
+        if (a.outcome if a else Outcome.ALLOW) != (b.outcome if b else Outcome.ALLOW):
             shown = b if b is not None else a
             out.append(DecisionChange(rule_id, a.outcome if a else None, b.outcome if b else None,
                                       shown.reason if shown else ""))  # fmt: skip

@@ -24,6 +24,8 @@ def test_only_changed_outcomes_are_listed_with_the_new_reason() -> None:
     assert changes[0].reason == "新理由"
     off = compare(after, before)  # PRJ-A7 switched off again
     assert ("PRJ-A7", Outcome.BLOCK, None) in [(c.rule_id, c.before, c.after) for c in off]
+    # switched on where it allows: no decision changes
+    assert compare([d("PRJ-A5", Outcome.ALLOW)], [d("PRJ-A5", Outcome.ALLOW), d("PRJ-A7", Outcome.ALLOW)]) == ()
 
 
 def test_the_summary_counts_projects_and_money_both_ways() -> None:
