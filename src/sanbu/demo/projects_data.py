@@ -39,7 +39,7 @@ from sanbu.inventory.models import InformationSystem, MipinStatus, SystemStatus
 from sanbu.orgs.models import Department
 from sanbu.orgs.selectors import actor_for_user
 from sanbu.orgs.services import user_create
-from sanbu.policy.panel import Candidate, draw, recuse
+from sanbu.policy.panel import draw, recuse
 from sanbu.policy.rules.projects import MIN_SECRECY_EXPERTS, REQUIRED_MATERIALS
 from sanbu.projects import services
 from sanbu.projects.inputs import ProjectData
@@ -508,25 +508,11 @@ def _key(departments: dict[str, Department], unit: Department) -> str:
     return next(k for k, d in departments.items() if d.pk == unit.pk)
 
 
-def _ancestors(code: str) -> list[str]:
-    return list(dict.fromkeys([code, code[:4] + "00", code[:2] + "0000"]))
-
-
 def _panel(project: Project, size: int, seed: str) -> list[int]:
     """The panel ``services.expert_draw`` would draw with ``seed`` (the same pool, recusal and draw)."""
     rs = services.ruleset_for(project.jurisdiction_id)
     needed = int(rs.value(MIN_SECRECY_EXPERTS)) if project.involves_secrets else 0
-    experts = Expert.objects.filter(jurisdiction_id__in=_ancestors(project.jurisdiction_id), active=True)
-    pool = [
-        Candidate(
-            e.pk,
-            e.secrecy,
-            e.department_id,
-            frozenset(d.pk for d in e.conflicts.all()),
-            frozenset(str(s) for s in e.specialties),
-        )
-        for e in experts.prefetch_related("conflicts")
-    ]
+    _, pool = services.expert_pool(project)
     eligible, _ = recuse(pool, project.unit_id)
     return [c.id for c in draw(eligible, size, needed, seed)]
 

@@ -14,6 +14,7 @@ from sanbu.core.actor import Actor, jurisdiction_prefix
 from sanbu.core.errors import NotFound
 from sanbu.core.models import ChangeRecord
 from sanbu.orgs.models import Department
+from sanbu.policy.rulesets import ancestors
 
 from .models import (
     APPLY,
@@ -167,9 +168,8 @@ def declarable_resources(
     an application may declare it will use: published ones and registered ones not yet published (those
     become 供需对接 needs on submission). Only the register's public particulars are shown from them."""
     code = unit.jurisdiction_id
-    ancestors = list(dict.fromkeys([code, code[:4] + "00", code[:2] + "0000"]))
     qs = Resource.objects.filter(
-        Q(jurisdiction_id__in=ancestors) | Q(jurisdiction__code__startswith=jurisdiction_prefix(code)),
+        Q(jurisdiction_id__in=ancestors(code)) | Q(jurisdiction__code__startswith=jurisdiction_prefix(code)),
         state__in=DECLARABLE_STATES,
     ).select_related("department")
     if ids is not None:

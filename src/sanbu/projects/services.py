@@ -43,7 +43,7 @@ from sanbu.policy.rules.projects import (
     evaluate,
     review_route,
 )
-from sanbu.policy.rulesets import Ruleset
+from sanbu.policy.rulesets import Ruleset, ancestors
 
 from . import facts
 from .inputs import ProjectData
@@ -431,8 +431,18 @@ def attachment_remove(*, actor: Actor, attachment_id: int) -> None:
 # --- review ------------------------------------------------------------------------------------------
 
 
-def _ancestors(code: str) -> list[str]:
-    return list(dict.fromkeys([code, code[:4] + "00", code[:2] + "0000"]))
+def expert_pool(project: Project) -> tuple[list[Expert], list[Candidate]]:
+    """The active experts of the project's county, city and province, and each as a draw candidate."""
+    experts = list(
+        Expert.objects.filter(jurisdiction_id__in=ancestors(project.jurisdiction_id), active=True)
+        .prefetch_related("conflicts")
+    )  # fmt: skip
+    pool = [
+        Candidate(e.pk, e.secrecy, e.department_id, frozenset(d.pk for d in e.conflicts.all()),
+                  frozenset(str(s) for s in e.specialties))
+        for e in experts
+    ]  # fmt: skip
+    return experts, pool
 
 
 @transaction.atomic
@@ -455,16 +465,7 @@ def expert_draw(*, actor: Actor, project_id: int, expected_version: int | None, 
     seed = seed.strip().lower() or secrets.token_hex(16)
     if not (0 < len(seed) <= 64 and all(c in "0123456789abcdef" for c in seed)):
         _raise([FieldError("seed", "invalid", "随机种子应为 1 到 64 位十六进制数字；留空由平台生成。")])
-    experts = list(
-        Expert.objects.filter(
-            jurisdiction_id__in=_ancestors(project.jurisdiction_id), active=True
-        ).prefetch_related("conflicts")
-    )
-    pool = [
-        Candidate(e.pk, e.secrecy, e.department_id, frozenset(d.pk for d in e.conflicts.all()),
-                  frozenset(str(s) for s in e.specialties))
-        for e in experts
-    ]  # fmt: skip
+    experts, pool = expert_pool(project)
     eligible, recused = recuse(pool, project.unit_id, specialty.strip())
     try:
         panel = draw(eligible, size, needed, seed)
