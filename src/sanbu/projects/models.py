@@ -333,3 +333,377 @@ class GateRecord(models.Model):
 
     def scope(self) -> Scope:
         return self.project.scope()
+
+
+# --- after approval: plan and funds (gate F), construction (PRJ-C), acceptance (gate K), O&M (gate O),
+# evaluation (PRJ-E). Written only by ``funds``, ``construction``, ``acceptance``, ``operations`` and
+# ``evaluation`` (each a service module of this app); the gates read facts built from these rows.
+
+PLAN_MANAGE = "projects.plan.manage"  # the authority drafts and issues the annual plan
+FUNDS_MANAGE = "projects.funds.manage"  # finance schedules, pays, freezes, recovers and takes back
+
+
+class FundingMode(models.TextChoices):
+    TRANCHE = "tranche", "按进度分批拨付"
+    POST_SUBSIDY = "post_subsidy", "后补助"
+
+
+class Lifecycle(models.Model):
+    """What happens to an approved project, one row per project: construction's named responsibilities
+    (PRJ-C1), the start (PRJ-F2), funding mode (PRJ-F4), and the acceptance and evaluation record."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="lifecycle")
+    funding_mode = models.CharField(
+        "资金拨付方式", max_length=16, choices=FundingMode.choices, default=FundingMode.TRANCHE
+    )
+    funds_frozen = models.BooleanField("资金冻结", default=False)  # PRJ-F2 recovery notice issued
+    started_on = models.DateField("开工日期", null=True, blank=True)
+    force_majeure = models.CharField("不可抗力原因", max_length=500, blank=True)
+    responsible_person = models.CharField("项目责任人", max_length=50, blank=True)
+    implementing_body = models.CharField("项目实施机构", max_length=100, blank=True)
+    supervisor_unit = models.CharField("工程监理单位", max_length=100, blank=True)
+    supervision_required = models.BooleanField("实行工程监理制", default=True)
+    supervisor_secret_qualified = models.BooleanField("监理具备涉密资质", default=False)
+    pilot = models.BooleanField("信息惠民国家试点项目", default=False)
+    construction_ended_on = models.DateField("建设完成日期", null=True, blank=True)
+    # acceptance (gate K)
+    trial_run_started = models.DateField("试运行开始", null=True, blank=True)
+    trial_run_ended = models.DateField("试运行结束", null=True, blank=True)
+    trial_run_normal = models.BooleanField("试运行稳定正常", default=True)
+    final_inspection_done = models.BooleanField("已完成终验", default=False)
+    dengbao_tested = models.BooleanField("等保（分保）测评通过", default=False)
+    applied_on = models.DateField("验收申请日期", null=True, blank=True)
+    extension_reason = models.CharField("延期验收申请理由", max_length=500, blank=True)
+    materials = models.JSONField("验收材料", default=list, blank=True)  # keys of rules.acceptance materials
+    panel_members = models.PositiveSmallIntegerField("验收小组人数", default=0)
+    panel_third_party = models.PositiveSmallIntegerField("其中第三方专家", default=0)
+    panel_names = models.CharField("验收小组成员", max_length=500, blank=True)
+    confirmation = models.JSONField("数据共享情况确认快照", null=True, blank=True)  # PRJ-K2, frozen
+    confirmed_by = models.CharField(max_length=150, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    accepted_on = models.DateField("验收通过日期", null=True, blank=True)
+    acceptance_opinion = models.CharField("验收意见", max_length=1000, blank=True)
+    report_filed_on = models.DateField("验收报告备案日期", null=True, blank=True)
+    # evaluation (PRJ-E)
+    contract_assigns_ip = models.BooleanField("合同约定成果和知识产权归政府", default=False)
+    self_evaluation_filed_on = models.DateField("自评价报告报送日期", null=True, blank=True)
+    self_evaluation = models.TextField("自评价报告", blank=True)
+    key_evaluation = models.BooleanField("列入重点绩效评价", default=False)
+    key_evaluation_grade = models.CharField("重点绩效评价结果", max_length=8, blank=True)
+    closed_on = models.DateField("竣工财务决算日期", null=True, blank=True)
+    goals_or_content_changed = models.BooleanField("建设目标或内容已变更", default=False)
+    balance = models.BigIntegerField("结余资金（元）", default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.project_id} 建设与验收"
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class PlanState(models.TextChoices):
+    DRAFT = "draft", "编制中"
+    ISSUED = "issued", "已下达"
+
+
+class AnnualPlan(models.Model):
+    """信息化项目建设年度计划 of a jurisdiction (PRJ-F1): approved projects with amounts."""
+
+    jurisdiction = models.ForeignKey("orgs.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("计划年度")
+    state = models.CharField(max_length=8, choices=PlanState.choices, default=PlanState.DRAFT)
+    document_number = models.CharField("计划文号", max_length=64, blank=True)
+    issued_by = models.CharField(max_length=150, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-year", "jurisdiction_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "year"], name="projects_plan_once_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年度建设计划"
+
+    def scope(self) -> Scope:
+        return Scope(jurisdiction=self.jurisdiction_id)
+
+
+class PlanEntry(models.Model):
+    """A project in the plan. A dynamic addition (动态新增) after the plan was issued counts only once
+    approved on its own (抄告单 or 会议纪要, ``addition_basis``)."""
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="entries")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="plan_entries")
+    amount = models.BigIntegerField("年度计划金额（元）")
+    dynamic = models.BooleanField("动态新增", default=False)
+    addition_basis = models.CharField("动态新增依据", max_length=200, blank=True)
+    addition_approved_by = models.CharField(max_length=150, blank=True)
+    addition_approved_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.CharField(max_length=150)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "project"], name="projects_plan_entry_once")]
+
+    def __str__(self) -> str:
+        return f"计划项 {self.project_id}"
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class TrancheState(models.TextChoices):
+    SCHEDULED = "scheduled", "待拨付"
+    PAID = "paid", "已拨付"
+    FROZEN = "frozen", "已冻结"
+    CANCELLED = "cancelled", "已取消"
+
+
+class Tranche(models.Model):
+    """One scheduled payment (拨付批次). Paying it writes a ``LedgerEntry`` in the same transaction."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tranches")
+    number = models.PositiveSmallIntegerField("批次")
+    amount = models.BigIntegerField("金额（元）")
+    purpose = models.CharField("拨付依据", max_length=200, blank=True)
+    state = models.CharField(max_length=16, choices=TrancheState.choices, default=TrancheState.SCHEDULED)
+    paid_on = models.DateField("拨付日期", null=True, blank=True)
+    paid_by = models.CharField(max_length=150, blank=True)
+    voucher = models.CharField("拨付凭证号", max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["project_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="projects_tranche_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"第 {self.number} 批"
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class EntryKind(models.TextChoices):
+    PAYMENT = "payment", "拨付"
+    RECOVERY = "recovery", "收回"
+    RETURN = "return", "结余交回"
+
+
+class LedgerEntry(models.Model):
+    """The funds ledger: append-only. Net paid = payments − recoveries − returns, never above the approved
+    amount nor below zero; a tranche is paid at most once (the database enforces it too)."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="ledger")
+    tranche = models.ForeignKey(
+        Tranche, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    kind = models.CharField(max_length=16, choices=EntryKind.choices)
+    amount = models.BigIntegerField("金额（元）")
+    booked_on = models.DateField("记账日期")
+    reference = models.CharField("凭证或通知书编号", max_length=64, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tranche"], condition=Q(kind="payment"), name="projects_tranche_paid_once"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="projects_ledger_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class RecoveryNotice(models.Model):
+    """资金收回通知 (PRJ-F2 not started in time; PRJ-F4 post-subsidy evaluation failed)."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="recovery_notices")
+    number = models.CharField("通知书编号", max_length=64, unique=True)
+    rule = models.CharField(max_length=16)  # PRJ-F2 / PRJ-F4
+    reason = models.CharField("收回原因", max_length=500)
+    frozen_amount = models.BigIntegerField("冻结未拨资金（元）", default=0)
+    recover_amount = models.BigIntegerField("应收回已拨资金（元）", default=0)
+    decisions = models.JSONField(default=list)
+    issued_on = models.DateField("发出日期")
+    issued_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class ProgressReport(models.Model):
+    """建设进度报告 for one period of the ruleset's cadence (PRJ-C2)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="progress_reports")
+    period = models.CharField("报告期", max_length=8)  # 2026, 2026-H1, 2026-Q3
+    progress = models.PositiveSmallIntegerField("形象进度（%）")
+    spent = models.BigIntegerField("累计完成投资（元）", default=0)
+    content = models.TextField("进展情况")
+    filed_on = models.DateField("报送日期")
+    filed_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["project_id", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "period"], name="projects_report_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} 进度报告"
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class IncidentKind(models.TextChoices):
+    DELAY = "delay", "工程严重逾期"
+    LOSS = "loss", "投资重大损失"
+
+
+class IncidentReport(models.Model):
+    """A serious delay or loss and when it was reported (PRJ-C3)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="incidents")
+    kind = models.CharField(max_length=8, choices=IncidentKind.choices)
+    occurred_on = models.DateField("发生日期")
+    reported_on = models.DateField("报告日期")
+    description = models.TextField("情况说明")
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class ChangeState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "不予批准"
+    UNAPPROVED = "unapproved", "未经批准擅自变更"
+
+
+class ChangeRequest(models.Model):
+    """A change of construction content (PRJ-C4): asked for and decided, or found made without approval."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="change_requests")
+    content = models.TextField("变更内容")
+    reason = models.TextField("变更理由")
+    state = models.CharField(max_length=16, choices=ChangeState.choices, default=ChangeState.PENDING)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=1000, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"变更 {self.pk}"
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class OperationsReview(models.Model):
+    """One system's O&M funds for one year (gate O): the request, then the check that decides it. The
+    facts and decisions are frozen into the row when checked, so the eligibility list can be reprinted."""
+
+    system = models.ForeignKey(
+        "inventory.InformationSystem", on_delete=models.PROTECT, related_name="operations_reviews"
+    )
+    year = models.PositiveSmallIntegerField("运维年度")
+    requested_budget = models.BigIntegerField("申请运维经费（元）", default=0)
+    last_budget = models.BigIntegerField("上年运维经费（元）", null=True, blank=True)
+    workload_change = models.FloatField("运维工作量变化", null=True, blank=True)  # 0.2 = +20 %
+    last_evaluation = models.CharField("上年应用绩效评价", max_length=8, blank=True)
+    major_hazards = models.BooleanField("存在重大安全隐患", default=False)
+    supervision_issues = models.JSONField("运维监管问题", default=list, blank=True)
+    eligible = models.BooleanField(null=True)  # None: not checked yet
+    decisions = models.JSONField(default=list, blank=True)
+    facts = models.JSONField(null=True, blank=True)
+    ruleset = models.CharField(max_length=64, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    checked_by = models.CharField(max_length=150, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-year", "system_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["system", "year"], name="projects_operations_once_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} 运维经费"
+
+    def scope(self) -> Scope:
+        return Scope(jurisdiction=self.system.jurisdiction_id, department_id=self.system.department_id)
+
+
+class Problem(models.Model):
+    """A problem found by evaluation or supervision, with its rectification deadline (PRJ-E2)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="problems")
+    text = models.CharField("整改意见", max_length=500)
+    deadline = models.DateField("整改期限")
+    fixed_on = models.DateField("整改完成日期", null=True, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class Deliverable(models.Model):
+    """A result handed over to and owned by the government (成果登记, PRJ-E3)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deliverables")
+    kind = models.CharField("成果类型", max_length=32)  # a key of rules.acceptance deliverables
+    description = models.CharField("说明", max_length=500, blank=True)
+    registered_on = models.DateField("登记日期")
+    registered_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "kind"], name="projects_deliverable_once")]
+
+    def __str__(self) -> str:
+        return self.kind
+
+    def scope(self) -> Scope:
+        return self.project.scope()

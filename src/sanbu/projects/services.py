@@ -45,7 +45,7 @@ from sanbu.policy.rules.projects import (
 )
 from sanbu.policy.rulesets import Ruleset, ancestors
 
-from . import facts
+from . import facts, steps
 from .inputs import ProjectData
 from .models import (
     APPLY,
@@ -59,7 +59,6 @@ from .models import (
     Expert,
     ExpertAssignment,
     ExpertDraw,
-    GateRecord,
     JointConclusion,
     Project,
     ProjectResource,
@@ -318,14 +317,7 @@ def decisions(project: Project, gate: str) -> list[Decision]:
 def _record_gate(
     project: Project, gate: Gate, rs: Ruleset, f: ProjectFacts, ds: list[Decision], actor: Actor
 ) -> None:
-    import dataclasses
-    import json
-
-    fact_json = json.loads(json.dumps(dataclasses.asdict(f), default=str))
-    GateRecord.objects.create(
-        project=project, gate=gate.value, ruleset=rs.name, ruleset_version=rs.version,
-        decisions=[d.as_dict() for d in ds], facts=fact_json, created_by=actor.username[:150],
-    )  # fmt: skip
+    steps.record_gate(project, gate.value, rs, f, ds, actor)
 
 
 @transaction.atomic
