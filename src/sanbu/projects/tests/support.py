@@ -17,7 +17,7 @@ from sanbu.orgs.models import Department
 from sanbu.policy.rules.projects import MATERIALS
 from sanbu.projects import services
 from sanbu.projects.inputs import ProjectData
-from sanbu.projects.models import Expert, Project
+from sanbu.projects.models import Expert, ExpertAssignment, Project
 
 ALL_MATERIALS = {
     k: f"{label}：详见申报书" for k, label in MATERIALS.items() if k not in ("name", "unit", "funding_source")
@@ -36,6 +36,7 @@ class World:
     system: Any
     experts: list[Expert]
     expert_actors: dict[int, Actor]
+    finance: Actor
 
     def data(self, **over: Any) -> ProjectData:
         base = ProjectData(
@@ -50,6 +51,19 @@ class World:
     def submitted(self, **over: Any) -> Project:
         p = services.project_create(actor=self.applicant, data=self.data(**over))
         return services.project_submit(actor=self.applicant, project_id=p.pk, expected_version=p.version)[0]
+
+    def approved(self, **over: Any) -> Project:
+        """A project through draw, scoring, the centre's opinion and approval (gate A), as the authority."""
+        p = self.submitted(**over)
+        services.expert_draw(
+            actor=self.authority, project_id=p.pk, expected_version=None, size=5, seed="abc123"
+        )
+        for a in ExpertAssignment.objects.filter(project=p, draw__current=True):
+            services.expert_score(actor=self.expert_actors[a.expert_id], assignment_id=a.pk, score=85,
+                                  conclusion="agree", opinion="方案可行，建议立项")  # fmt: skip
+        services.centre_opinion_record(actor=self.authority, project_id=p.pk, expected_version=None,
+                                       opinion="favourable", text="同意备案")  # fmt: skip
+        return services.project_approve(actor=self.authority, project_id=p.pk, expected_version=None)[0]
 
 
 def world(jurisdiction: str = "370300", prefix: str = "w") -> World:
@@ -77,6 +91,17 @@ def world(jurisdiction: str = "370300", prefix: str = "w") -> World:
         )  # fmt: skip
         experts.append(e)
         expert_actors[e.pk] = actor_of(user)
+    finance = actor_of(make_user(f"{prefix}_finance", roles=("finance",), jurisdiction=jurisdiction))
     return World(
-        unit, provider, applicant, authority, published, unpublished, own, system, experts, expert_actors
+        unit,
+        provider,
+        applicant,
+        authority,
+        published,
+        unpublished,
+        own,
+        system,
+        experts,
+        expert_actors,
+        finance,
     )
