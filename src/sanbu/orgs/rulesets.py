@@ -186,6 +186,30 @@ def draft_ruleset(version_id: int) -> Ruleset:
         raise ValidationFailed(INVALID, f"草稿与当前规则集不符：{exc}") from exc
 
 
+def rulesets_under_version(version_id: int) -> dict[str, tuple[Ruleset, Ruleset]]:
+    """Every ruleset a version touches, as it stands now and as it would stand with the version: the
+    version's own ruleset and each one inheriting from it (沂源 under 淄博), rebuilt over the changed
+    parent. Name → (in force, under the version). Errors as ``draft_ruleset``."""
+    v = RulesetVersion.objects.filter(pk=version_id).first()
+    if v is None or v.state == RulesetState.DISCARDED:
+        raise NotFound(VERSION_NOT_FOUND, "规则集版本不存在或已放弃。", version_id=version_id)
+    draft_ruleset(version_id)  # a draft that no longer fits is refused here rather than partly applied
+    out: dict[str, tuple[Ruleset, Ruleset]] = {}
+    for name, file in _files().items():
+        if v.name not in file.chain:
+            continue
+        versions = _published(file.chain)
+        own = [
+            x
+            for x in versions.get(v.name, [])
+            if v.state != RulesetState.PUBLISHED or x.number <= (v.number or 0)
+        ]
+        if v.state != RulesetState.PUBLISHED:
+            own.append(Version(current(v.name).version + 1, _changes(v)))
+        out[name] = (current(name), policy.load(name, {**versions, v.name: own}, shapes=_shapes()))
+    return out
+
+
 # --- selectors for the actor -------------------------------------------------------------------------
 
 

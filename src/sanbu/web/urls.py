@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 
 from .views import apps, catalog, elements, home, needs, projects_docs, requests, review, steward
 from .views import inventory as inventory_views
+from .views import lifecycle as lifecycle_views
 from .views import projects as project_views
 from .views import rulesets as ruleset_views
 from .views import usage as usage_views
@@ -81,6 +82,16 @@ urlpatterns = [
     path("inventory/<id:pk>/edit/", inventory_views.system_edit, name="inventory-edit"),
     path("inventory/<id:pk>/retire/", inventory_views.system_retire, name="inventory-retire"),
     path("projects/<id:pk>/approval.<slug:fmt>", projects_docs.approval_doc, name="project-approval-doc"),
+    path("projects/plans/", lifecycle_views.plans, name="project-plans"),
+    path("projects/plans/<id:pk>/", lifecycle_views.plan_detail, name="project-plan"),
+    path("projects/funds/", lifecycle_views.funds_desk, name="project-funds"),
+    path("projects/operations/", lifecycle_views.operations_page, name="project-operations"),
+    path("projects/operations/<int:year>.<slug:fmt>", lifecycle_views.operations_doc, name="project-operations-doc"),
+    path("projects/tranches/<id:pk>/notice.<slug:fmt>", lifecycle_views.funds_notice_doc, name="project-funds-notice"),
+    path("projects/recovery/<id:pk>.<slug:fmt>", lifecycle_views.recovery_doc, name="project-recovery-doc"),
+    path("projects/<id:pk>/acceptance.<slug:fmt>", lifecycle_views.acceptance_doc, name="project-acceptance-doc"),
+    path("projects/<id:pk>/lifecycle/", lifecycle_views.project_lifecycle, name="project-lifecycle"),
+    path("projects/rows/<slug:kind>/<id:pk>/<slug:action>/", lifecycle_views.lifecycle_item, name="lifecycle-item"),
     path("projects/", project_views.project_list, name="project-list"),
     path("projects/new/", project_views.project_new, name="project-new"),
     path("projects/check/", project_views.project_check, name="project-check"),

@@ -586,6 +586,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "route_labels": ROUTES,
         "can_apply": actor.may(APPLY),
         "can_review": actor.may(REVIEW),
+        "perms_finance": actor.may("projects.funds.manage"),
         "can_manage_experts": actor.may(EXPERT_MANAGE),
         "can_score": actor.may(SCORE),
     }
