@@ -31,7 +31,15 @@ from django.utils import timezone
 
 from sanbu.core import audit
 from sanbu.core.actor import Actor, Scope, jurisdiction_prefix
-from sanbu.core.errors import Conflict, FieldError, NotFound, ValidationFailed, raise_if_blocked, text_problem
+from sanbu.core.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    raise_if_blocked,
+    text_problem,
+)
 from sanbu.orgs.models import Jurisdiction
 from sanbu.policy.decisions import Decision, Outcome
 from sanbu.policy.lifecycle_facts_f import FundingMode as PolicyMode
@@ -717,6 +725,8 @@ def _visible_plans(actor: Actor) -> QuerySet[AnnualPlan]:
 
 def plan_list(*, actor: Actor) -> list[AnnualPlan]:
     """The annual plans of the jurisdictions the actor sees, newest year first."""
+    if not (actor.may(VIEW) or actor.may(PLAN_MANAGE)):
+        raise PermissionDenied("projects.plan.forbidden", "您无权查看年度建设计划。")
     return list(_visible_plans(actor).select_related("jurisdiction").order_by("-year", "jurisdiction_id"))
 
 

@@ -39,7 +39,7 @@ from sanbu.catalog.models import Resource as CatalogResource
 from sanbu.catalog.models import ResourceItem
 from sanbu.core import audit
 from sanbu.core.actor import Actor, Scope, jurisdiction_prefix
-from sanbu.core.errors import Conflict, FieldError, NotFound
+from sanbu.core.errors import Conflict, FieldError, NotFound, PermissionDenied
 from sanbu.inventory.models import MANAGE, InformationSystem, MipinStatus, Network, SystemStatus
 from sanbu.inventory.selectors import docked_many
 from sanbu.orgs.models import Department, Jurisdiction
@@ -355,6 +355,8 @@ def _brief(d: dict[str, Any]) -> dict[str, str]:
 def eligibility_list(*, actor: Actor, jurisdiction: str, year: int) -> list[EligibilityRow]:
     """The year's rows of the systems of ``jurisdiction`` (and below): the whole list to whoever views the
     jurisdiction's projects, a unit's own systems to the unit. Eligible first, then by department."""
+    if not (actor.may(VIEW) or actor.may(MANAGE)):
+        raise PermissionDenied("projects.operations.forbidden", "您无权查看运维经费资格。")
     place = Jurisdiction.objects.filter(pk=jurisdiction).first()
     if place is None:
         raise NotFound(

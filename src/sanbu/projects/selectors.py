@@ -25,6 +25,7 @@ from .models import (
     Expert,
     ExpertAssignment,
     GateRecord,
+    Lifecycle,
     Project,
     ProjectState,
 )
@@ -125,7 +126,25 @@ HISTORY_LABELS = {
     "projects.project.approve": "立项批复",
     "projects.project.reject": "不予立项",
     "projects.project.return": "退回修改",
-}
+    # after approval
+    "projects.project.accept": "竣工验收通过",
+    "projects.plan.add": "列入年度计划", "projects.plan.addition_approve": "批准动态新增",
+    "projects.funds.mode": "设置资金拨付方式", "projects.funds.force_majeure": "认定不可抗力",
+    "projects.tranche.schedule": "安排拨付批次", "projects.tranche.pay": "拨付资金（通过资金关口）",
+    "projects.funds.recovery_notice": "发出资金收回通知", "projects.funds.close": "竣工财务决算",
+    "projects.construction.update": "填报建设责任", "projects.construction.start": "登记开工",
+    "projects.construction.end": "登记建设完成", "projects.progress_report.file": "报送建设进度报告",
+    "projects.incident.report": "报告严重逾期或重大损失", "projects.change.request": "申请变更建设内容",
+    "projects.change.decide": "审批变更申请", "projects.change.record_unapproved": "登记未经批准的变更",
+    "projects.acceptance.trial_run_start": "开始试运行", "projects.acceptance.trial_run_end": "结束试运行",
+    "projects.acceptance.prepare": "验收准备", "projects.acceptance.apply": "申请竣工验收",
+    "projects.acceptance.sharing_confirm": "数据共享情况确认", "projects.acceptance.panel_record": "组建验收小组",
+    "projects.acceptance.report_file": "验收报告备案",
+    "projects.evaluation.self_file": "报送绩效自评报告", "projects.evaluation.key_select": "选取重点绩效评价",
+    "projects.evaluation.key_grade": "录入重点绩效评价结果", "projects.problem.add": "下达整改要求",
+    "projects.problem.fixed": "确认整改完成", "projects.deliverable.register": "登记项目成果",
+    "projects.contract_ip.record": "登记合同成果归属",
+}  # fmt: skip
 
 
 def history(project: Project, *, reveal_experts: bool = True) -> list[dict[str, Any]]:
@@ -146,6 +165,37 @@ def history(project: Project, *, reveal_experts: bool = True) -> list[dict[str, 
         }
         for r in rows
     ]
+
+
+def lifecycle_history(project: Project) -> list[dict[str, Any]]:
+    """The change records of everything after approval: the project's own, its lifecycle record, plan
+    entries, tranches, recovery notices, reports, incidents, changes, problems and deliverables."""
+    from django.db.models import Q
+
+    related = {
+        "projects.lifecycle": Lifecycle.objects.filter(project=project),
+        "projects.planentry": project.plan_entries.all(),
+        "projects.tranche": project.tranches.all(),
+        "projects.recoverynotice": project.recovery_notices.all(),
+        "projects.progressreport": project.progress_reports.all(),
+        "projects.incidentreport": project.incidents.all(),
+        "projects.changerequest": project.change_requests.all(),
+        "projects.problem": project.problems.all(),
+        "projects.deliverable": project.deliverables.all(),
+    }
+    cond = Q(object_type="projects.project", object_id=str(project.pk), action__in=AFTER_APPROVAL_ACTIONS)
+    for object_type, qs in related.items():
+        ids = [str(pk) for pk in qs.values_list("pk", flat=True)]
+        if ids:
+            cond |= Q(object_type=object_type, object_id__in=ids)
+    return [
+        {"label": HISTORY_LABELS.get(r.action, r.action), "action": r.action, "actor": r.actor_username,
+         "at": r.created_at, "seq": r.seq}
+        for r in ChangeRecord.objects.filter(cond).order_by("seq")
+    ]  # fmt: skip
+
+
+AFTER_APPROVAL_ACTIONS = ("projects.project.accept",)
 
 
 # Catalog states an application may declare it will use (not 已退回 or 已下线).

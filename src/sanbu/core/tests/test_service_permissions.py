@@ -36,6 +36,10 @@ pytestmark = pytest.mark.django_db(databases="__all__")
 WRITERS = {"sanbu.catalog.excel", "sanbu.core.calendar", "sanbu.exchange.needs", "sanbu.exchange.feedback"}
 WRITERS |= {"sanbu.exchange.interfaces", "sanbu.inventory.excel"}
 WRITERS |= {"sanbu.orgs.rulesets"}
+# the project lifecycle after approval: one service module per stage
+WRITERS |= {
+    f"sanbu.projects.{m}" for m in ("funds", "construction", "acceptance", "operations", "evaluation")
+}
 # Functions that take an actor but are only called by services after those have checked permission.
 INTERNAL = {"sanbu.catalog.services.claim_authority"}
 
@@ -172,6 +176,64 @@ CALLS |= {
     "sanbu.orgs.rulesets.open_draft": lambda c: {"name": "zibo"},
 }  # fmt: skip
 
+_TODAY = date.today()
+_P = "sanbu.projects."
+CALLS |= {  # the lifecycle: c["approved"] an approved project, c["accepted"] an accepted one, rows of both
+    _P + "funds.plan_create": lambda c: {"jurisdiction": "370300", "year": _TODAY.year},
+    _P + "funds.plan_add": lambda c: {"plan_id": c["plan"].pk, "project_id": c["approved"].pk, "amount": 1,
+                                      "expected_version": None, "basis": "x"},
+    _P + "funds.plan_issue": lambda c: {"plan_id": c["plan"].pk, "expected_version": None, "document_number": "x"},
+    _P + "funds.plan_addition_approve": lambda c: {"entry_id": c["entry"].pk, "basis": "x"},
+    _P + "funds.plan_list": lambda c: {},
+    _P + "funds.plan_get": lambda c: {"plan_id": c["plan"].pk},
+    _P + "funds.project_funds": lambda c: {"project_id": c["approved"].pk},
+    _P + "funds.funding_mode_set": lambda c: {"project_id": c["approved"].pk, "mode": "post_subsidy"},
+    _P + "funds.force_majeure_record": lambda c: {"project_id": c["approved"].pk, "reason": "x"},
+    _P + "funds.tranche_schedule": lambda c: {"project_id": c["approved"].pk, "amount": 1},
+    _P + "funds.tranche_pay": lambda c: {"tranche_id": c["tranche"].pk, "expected_version": None, "voucher": "x"},
+    _P + "funds.recovery_sweep": lambda c: {"jurisdiction": "370300"},
+    _P + "funds.recovery_issue": lambda c: {"project_id": c["approved"].pk},
+    _P + "funds.funds_close": lambda c: {"project_id": c["approved"].pk, "expected_version": None, "balance": 0,
+                                         "returned": 0, "goals_or_content_changed": False},
+    _P + "construction.construction_update": lambda c: {
+        "project_id": c["approved"].pk, "expected_version": None, "responsible_person": "x",
+        "implementing_body": "x", "supervisor_unit": "x"},
+    _P + "construction.construction_start": lambda c: {"project_id": c["approved"].pk, "started_on": _TODAY},
+    _P + "construction.construction_end": lambda c: {"project_id": c["approved"].pk, "ended_on": _TODAY},
+    _P + "construction.progress_report_file": lambda c: {
+        "project_id": c["approved"].pk, "period": str(_TODAY.year), "progress": 1, "spent": 0, "content": "x"},
+    _P + "construction.incident_report": lambda c: {
+        "project_id": c["approved"].pk, "kind": "delay", "occurred_on": _TODAY, "description": "x"},
+    _P + "construction.change_request": lambda c: {"project_id": c["approved"].pk, "content": "x", "reason": "x"},
+    _P + "construction.change_decide": lambda c: {"change_id": c["change"].pk, "expected_version": None,
+                                                  "approve": True, "note": "x"},
+    _P + "construction.change_record_unapproved": lambda c: {"project_id": c["approved"].pk, "content": "x",
+                                                             "note": "x"},
+    _P + "acceptance.trial_run_start": lambda c: {"project_id": c["approved"].pk, "started_on": _TODAY},
+    _P + "acceptance.trial_run_end": lambda c: {"project_id": c["approved"].pk, "ended_on": _TODAY},
+    _P + "acceptance.acceptance_prepare": lambda c: {
+        "project_id": c["approved"].pk, "expected_version": None, "final_inspection_done": True,
+        "dengbao_tested": True, "materials": []},
+    _P + "acceptance.acceptance_apply": lambda c: {"project_id": c["approved"].pk},
+    _P + "acceptance.sharing_confirm": lambda c: {"project_id": c["approved"].pk, "expected_version": None},
+    _P + "acceptance.panel_record": lambda c: {"project_id": c["approved"].pk, "members": 3, "third_party": 2,
+                                               "names": "x"},
+    _P + "acceptance.acceptance_decide": lambda c: {"project_id": c["approved"].pk, "expected_version": None,
+                                                    "opinion": "x"},
+    _P + "acceptance.report_file": lambda c: {"project_id": c["accepted"].pk},
+    _P + "operations.operations_request": lambda c: {"system_id": c["system"].pk, "year": _TODAY.year,
+                                                     "requested_budget": 1},
+    _P + "operations.operations_check": lambda c: {"jurisdiction": "370300", "year": _TODAY.year},
+    _P + "operations.eligibility_list": lambda c: {"jurisdiction": "370300", "year": _TODAY.year},
+    _P + "evaluation.self_evaluation_file": lambda c: {"project_id": c["accepted"].pk, "report": "x"},
+    _P + "evaluation.deliverable_register": lambda c: {"project_id": c["accepted"].pk, "kind": "design"},
+    _P + "evaluation.contract_ip_record": lambda c: {"project_id": c["accepted"].pk, "assigns": True},
+    _P + "evaluation.key_evaluation_select": lambda c: {"project_id": c["accepted"].pk, "selected": True},
+    _P + "evaluation.key_evaluation_grade": lambda c: {"project_id": c["accepted"].pk, "grade": "合格"},
+    _P + "evaluation.problem_add": lambda c: {"project_id": c["accepted"].pk, "text": "x", "deadline": _TODAY},
+    _P + "evaluation.problem_fixed": lambda c: {"problem_id": c["problem"].pk},
+}  # fmt: skip
+
 
 def _change() -> Any:
     from sanbu.policy.rulesets import Change
@@ -278,6 +340,31 @@ def ctx(db: Any) -> Ctx:
         "system": _inventory_system(dept),
         **_projects_ctx(dept, shared),
         "ruleset_draft": _ruleset_draft(),
+    } | _lifecycle_ctx(dept, shared)
+
+
+def _lifecycle_ctx(dept: Any, shared: Any) -> Ctx:
+    """Rows of every lifecycle stage, made directly: the services must refuse before they look at state."""
+    from sanbu.projects import models as m
+
+    def project(name: str, state: str) -> Any:
+        return m.Project.objects.create(
+            jurisdiction_id=dept.jurisdiction_id, unit=dept, name=name, kind="新建", amount=100_000,
+            plan_year=_TODAY.year, state=state, approved_amount=100_000, created_by="x",
+        )  # fmt: skip
+
+    approved, accepted = project("已立项", "approved"), project("已验收", "accepted")
+    plan = m.AnnualPlan.objects.create(jurisdiction_id=dept.jurisdiction_id, year=_TODAY.year, created_by="x")
+    return {
+        "approved": approved,
+        "accepted": accepted,
+        "plan": plan,
+        "entry": m.PlanEntry.objects.create(
+            plan=plan, project=approved, amount=1, dynamic=True, added_by="x"
+        ),
+        "tranche": m.Tranche.objects.create(project=approved, number=1, amount=1, created_by="x"),
+        "change": m.ChangeRequest.objects.create(project=approved, content="x", reason="x", requested_by="x"),
+        "problem": m.Problem.objects.create(project=accepted, text="x", deadline=_TODAY, created_by="x"),
     }
 
 

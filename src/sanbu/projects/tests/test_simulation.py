@@ -68,3 +68,45 @@ def test_a_version_nobody_may_see_is_404(db: Any) -> None:
     unit_user = actor_of(make_user("sim_unit", department=w.unit, roles=("project_unit",)))
     with pytest.raises(NotFound):
         simulate(actor=unit_user, version_id=draft.pk)
+
+
+def test_a_parent_draft_is_simulated_for_the_child_ruleset_and_gate_f_too(db: Any) -> None:
+    """A 淄博 draft shortening the start deadline to 3 months newly blocks (PRJ-F2) a 沂源 project approved
+    four months ago and not started: 沂源's ruleset is rebuilt over the changed parent."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    w = world(jurisdiction="370323", prefix="yy")
+    p = w.approved()
+    Project.objects.filter(pk=p.pk).update(decided_at=timezone.now() - timedelta(days=125))
+    draft = rulesets.ruleset_draft(actor=SYSTEM, name="zibo", changes=[
+        Change("parameter", "projects.start_within_months", 3, "模拟：开工期限缩短为 3 个月")])  # fmt: skip
+    result = simulate(actor=SYSTEM, version_id=draft.pk)
+    assert result.rulesets == ("yiyuan", "zibo")
+    diff = next(d for d in result.differences if d.key == p.pk)
+    assert ("PRJ-F2", Outcome.ALLOW, Outcome.BLOCK) in [(c.rule_id, c.before, c.after) for c in diff.changes]
+    assert diff.blocked_after and diff.amount == p.approved_amount
+
+
+def test_switching_on_o2_shows_the_undocked_systems_and_their_om_budget(db: Any) -> None:
+    from sanbu.projects import operations
+
+    w = world()
+    bare = inventory.system_register(
+        actor=SYSTEM, department_id=w.unit.pk, data=SystemData(name="未对接的系统")
+    )
+    year = __import__("datetime").date.today().year
+    operations.operations_request(actor=SYSTEM, system_id=bare.pk, year=year, requested_budget=80_000)
+    draft = rulesets.ruleset_draft(actor=SYSTEM, name="zibo", changes=[
+        Change(RULE, "PRJ-O2", True, "模拟：未对接共享平台的系统不安排运维经费")])  # fmt: skip
+    result = simulate(actor=SYSTEM, version_id=draft.pk)
+    diff = next(d for d in result.system_differences if d.key == bare.pk)
+    assert [(c.rule_id, c.after) for c in diff.changes] == [("PRJ-O2", Outcome.BLOCK)]
+    assert diff.amount == 80_000 and result.system_summary is not None
+    assert w.system.pk not in {d.key for d in result.system_differences}  # docked: O2 changes nothing
+
+    client = Client()
+    assert client.login(username="w_auth", password=PASSWORD)
+    page = client.get(f"/policy/versions/{draft.pk}/simulate/").content.decode()
+    assert "未对接的系统" in page and "新增不符合" in page and "PRJ-O2" in page and "80,000" in page
