@@ -7,7 +7,7 @@ data-sharing confirmation), the funds notice of a paid tranche (its gate F recor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -38,6 +38,19 @@ def _gate(project: Project, gate: str) -> GateRecord | None:
     return project.gate_records.filter(gate=gate).order_by("-id").first()
 
 
+def _when(stamp: Any, day: Any) -> str:
+    """The confirmation's local time as ``2026-11-25 15:02`` (the snapshot stores ISO text), else its date."""
+    if isinstance(stamp, str) and stamp:
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            return stamp
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return str(day or "—")
+
+
 def _confirmation_rows(snapshot: dict[str, Any] | None) -> tuple[Table | Paragraph, ...]:
     """The frozen K2 snapshot as two tables: promised resources and systems."""
     if not snapshot:
@@ -51,9 +64,14 @@ def _confirmation_rows(snapshot: dict[str, Any] | None) -> tuple[Table | Paragra
         (str(s.get("name", "")), "是" if s.get("docked") else "否", str(s.get("reason", "")))
         for s in snapshot.get("systems", [])
     )
+    ruleset = str(snapshot.get("ruleset", ""))
+    if snapshot.get("ruleset_version") not in (None, ""):
+        ruleset += f" 第 {snapshot['ruleset_version']} 版"
     out: list[Table | Paragraph] = [
         Paragraph(
-            f"确认时间：{snapshot.get('confirmed_at', '')}；确认人：{snapshot.get('confirmed_by', '')}。"
+            f"确认时间：{_when(snapshot.get('confirmed_at'), snapshot.get('date'))}；"
+            f"确认人：{snapshot.get('confirmed_by', '') or '—'}；规则集：{ruleset or '—'}。"
+            "以下为确认时平台记录的事实（此后目录或系统清单的变化不改变本确认）。"
         ),
         Table(
             ("资源代码", "资源名称", "目录状态", "已挂接"),
@@ -129,6 +147,8 @@ def funds_notice(tranche: Tranche) -> Document:
         else None
     )
     entries = LedgerEntry.objects.filter(project=project)
+    if payment is not None:  # as it stood when this tranche was paid: a reprint says the same
+        entries = entries.filter(pk__lte=payment.pk)
     paid = sum(e.amount for e in entries if e.kind == EntryKind.PAYMENT)
     back = sum(e.amount for e in entries if e.kind != EntryKind.PAYMENT)
     blocks: list[Any] = [
@@ -165,7 +185,7 @@ def recovery_notice(notice: RecoveryNotice) -> Document:
     blocks: list[Any] = [
         Paragraph(f"{project.unit.name}："),
         Paragraph(
-            f"经核查，你单位“{project.name}”项目{notice.reason}。依据 {notice.rule}，"
+            f"经核查，你单位“{project.name}”项目：{notice.reason.rstrip('。')}。依据 {notice.rule}，"
             f"冻结尚未拨付的资金 {_yuan(notice.frozen_amount)}"
             + (f"，并收回已拨付资金 {_yuan(notice.recover_amount)}" if notice.recover_amount else "")
             + "。如有不可抗力等正当理由，请持相关证明材料向大数据局申请认定。"

@@ -57,7 +57,25 @@ FACT_LABELS = {
     "design_life_years": "设计使用年限（年）",
     "construction_months": "建设周期（月）",
     "unit_systems.undocked": "未对接共享交换平台的本单位系统",
-}
+    # after approval (gates F, K, O; checks C, E)
+    "in_annual_plan": "列入年度建设计划", "requested": "本次申请拨付金额（元）", "tranches.paid": "已拨付金额（元）",
+    "started_on": "开工日期", "balance": "结余资金（元）", "goals_or_content_changed": "建设目标或内容已变更",
+    "evaluation_passed": "考核验收通过", "named.missing": "未明确的建设责任",
+    "supervisor_secret_qualified": "监理具备涉密资质", "reports.missing": "未按期报送的进度报告",
+    "reported_at_once": "及时报告", "pending_change_requests": "待审批的变更申请",
+    "unapproved_content_changes": "未经批准的变更", "trial_run_months": "试运行时长（月）",
+    "trial_run_normal": "试运行稳定正常", "extension_requested": "已提交延期验收申请",
+    "final_inspection_done": "已完成终验", "system_docked": "系统已对接共享平台",
+    "system_can_share": "系统可与其他部门共享", "sharing_confirmed": "已确认数据共享情况",
+    "promised.failing": "未注册、挂接或发布的承诺资源", "panel": "验收小组组成",
+    "dengbao_tested": "等保（分保）测评通过", "report_filed_on": "验收报告备案日期",
+    "shares_as_required": "按要求共享数据", "resources.failing": "未发布或未挂接的应共享资源",
+    "collects_again": "重复采集的数据", "major_hazards": "存在重大安全隐患", "on_extranet": "部署在政务外网",
+    "docked": "已对接共享平台", "requested_budget": "申请运维经费（元）", "last_evaluation": "上年应用绩效评价",
+    "supervision_issues": "运维监管问题", "self_evaluation_filed_on": "自评价报告报送日期",
+    "key_evaluation_grade": "重点绩效评价结果", "problems.overdue": "逾期未整改的问题",
+    "contract_assigns_ip": "合同约定成果归政府", "deliverables.missing": "未登记的项目成果",
+}  # fmt: skip
 VALUE_WORDS = {"none": "尚未备案", "favourable": "同意", "unfavourable": "不同意"}
 
 

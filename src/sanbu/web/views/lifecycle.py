@@ -13,17 +13,17 @@ Every form is a ``steps.Step`` calling one service; the services check permissio
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from sanbu.core.actor import Actor, Scope
+from sanbu.core.actor import Actor, Scope, jurisdiction_prefix
 from sanbu.core.documents import http_response
 from sanbu.core.errors import NotFound, RuleBlocked, SanbuError
 from sanbu.inventory.models import MANAGE as SYSTEM_MANAGE
@@ -60,6 +60,7 @@ from sanbu.projects.models import (
     TrancheState,
 )
 from sanbu.projects.steps import lifecycle_of
+from sanbu.projects.steps import today as local_today
 
 from .common import actor_of, error_view, int_or_none
 from .steps import Field, Step, read
@@ -234,7 +235,7 @@ def _step(actor: Actor, p: Project, key: str) -> Step:
 
 
 def _lifecycle_ctx(actor: Actor, p: Project) -> dict[str, Any]:
-    today = date.today()
+    today = local_today()
     lc = lifecycle_of(p)
     approved = p.state == ProjectState.APPROVED
     gates: list[tuple[str, str, Any]] = [("F", "资金拨付关口（F）", funds.funds_decisions(p, today))]
@@ -260,7 +261,7 @@ def _lifecycle_ctx(actor: Actor, p: Project) -> dict[str, Any]:
         "changes": list(p.change_requests.all()),
         "sharing": acceptance.sharing_check(p, today) if approved else [],
         "problems": list(p.problems.all()),
-        "deliverables": list(p.deliverables.all()),
+        "deliverables": [DELIVERABLES.get(d.kind, d.kind) for d in p.deliverables.all()],
         "materials": [MATERIALS.get(m, m) for m in lc.materials],
         "can_pay": actor.can(FUNDS_MANAGE, p.scope()),
         "can_decide_change": actor.can(REVIEW, p.scope()),
@@ -269,6 +270,13 @@ def _lifecycle_ctx(actor: Actor, p: Project) -> dict[str, Any]:
         "who_labels": (("unit", "项目单位"), ("authority", "大数据局"), ("finance", "财政部门")),
         "doc_base": reverse("project-lifecycle", args=[p.pk]),
     }
+
+
+def _posted(request: HttpRequest) -> dict[str, Any]:
+    """What was posted, to fill a failed form again: ``posted`` (one value a field) and ``posted_lists``."""
+    if request.method != "POST":
+        return {"posted": {}, "posted_lists": {}}
+    return {"posted": request.POST, "posted_lists": {k: request.POST.getlist(k) for k in request.POST}}
 
 
 def _page(request: HttpRequest, p: Project, *, error: SanbuError | None = None, failed: str = "",
@@ -281,7 +289,7 @@ def _page(request: HttpRequest, p: Project, *, error: SanbuError | None = None, 
         "blocked": list(error.decisions) if isinstance(error, RuleBlocked) else [],
         "field_errors": {e["field"]: e["message"] for e in (ev.errors if ev else [])},
         "failed": failed,
-        "posted": request.POST if request.method == "POST" else {},
+        **_posted(request),
     }
     return render(request, "lifecycle/project.html", ctx, status=status)
 
@@ -429,7 +437,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         "plans": rows, "place": place, "can_manage": actor.can(PLAN_MANAGE, Scope(jurisdiction=place.code)),
         "step": PLAN_CREATE, "error": ev, "failed": "create" if ev else "",
         "field_errors": {e["field"]: e["message"] for e in (ev.errors if ev else [])},
-        "posted": request.POST if request.method == "POST" else {},
+        **_posted(request),
     }, status=error.status if error else 200)  # fmt: skip
 
 
@@ -441,9 +449,9 @@ def _plan_steps(plan: AnnualPlan) -> list[Step]:
     dynamic = plan.state == PlanState.ISSUED
     add = Step(
         "add", "列入计划" + ("（动态新增）" if dynamic else ""),
-        lambda a, pk, v, ver: funds.plan_add(actor=a, plan_id=pk, project_id=int(v["project"]), amount=v["amount"],
+        lambda a, pk, v, ver: funds.plan_add(actor=a, plan_id=pk, project_id=int(v["project_id"]), amount=v["amount"],
                                              expected_version=ver, basis=v.get("basis", "")),
-        fields=(Field("project", "已立项项目", "choice", choices=[(str(c.pk), f"{c.name}（{c.unit.name}）")
+        fields=(Field("project_id", "已立项项目", "choice", choices=[(str(c.pk), f"{c.name}（{c.unit.name}）")
                                                                 for c in candidates]),
                 Field("amount", "年度计划金额（元）", "int"),
                 *((Field("basis", "动态新增依据（抄告单或会议纪要文号）"),) if dynamic else ())),
@@ -496,7 +504,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": steps, "can_manage": can_manage, "error": ev, "failed": failed,
         "blocked": list(error.decisions) if isinstance(error, RuleBlocked) else [],
         "field_errors": {e["field"]: e["message"] for e in (ev.errors if ev else [])},
-        "posted": request.POST if request.method == "POST" else {},
+        **_posted(request),
     }, status=error.status if error else 200)  # fmt: skip
 
 
@@ -528,40 +536,70 @@ def funds_desk(request: HttpRequest) -> HttpResponse:
                                                     "notices": notices})  # fmt: skip
 
 
+def _own_systems(actor: Actor) -> list[InformationSystem]:
+    """The running systems the actor manages (may ask O&M funds for), by name."""
+    if not actor.may(SYSTEM_MANAGE):
+        return []
+    mine = Q(department_id__in=actor.departments_for(SYSTEM_MANAGE))
+    for prefix in actor.jurisdictions_for(SYSTEM_MANAGE):
+        mine |= Q(jurisdiction__code__startswith=prefix)
+    qs = InformationSystem.objects.filter(status=SystemStatus.RUNNING).select_related("department")
+    return list((qs if actor.is_superuser else qs.filter(mine)).order_by("name", "id")[:300])
+
+
+def _operations_request(systems: list[InformationSystem], year: int) -> Step:
+    return Step(
+        "request", "申请运维经费",
+        lambda a, _, v, ver: operations.operations_request(
+            actor=a, system_id=int(v["system"]), year=year, requested_budget=v["requested_budget"],
+            last_budget=v["last_budget"],
+        ),
+        fields=(Field("system", "信息系统", "choice", choices=[(str(s.pk), f"{s.name}（{s.department.name}）")
+                                                             for s in systems]),
+                Field("requested_budget", "申请金额（元）", "int"),
+                Field("last_budget", "上年运维经费（元，可选）", "int", required=False)),
+        hint="大数据局核查前可修改申请；修改后须重新核查（PRJ-O1、PRJ-O3）。", done="已提交运维经费申请。",
+    )  # fmt: skip
+
+
 @login_required
 def operations_page(request: HttpRequest) -> HttpResponse:
     """O&M eligibility of a year: the authority runs gate O over every running system; units request."""
     actor = actor_of(request)
     if not (actor.may(VIEW) or actor.may(SYSTEM_MANAGE)):
         raise Http404("您无权查看。")
-    year = int_or_none(request.GET.get("year") or request.POST.get("year")) or date.today().year
+    year = int_or_none(request.GET.get("year") or request.POST.get("year")) or local_today().year
     place = _jurisdiction_of(actor, REVIEW, request.GET.get("j") or request.POST.get("j"))
     can_check = actor.can(REVIEW, Scope(jurisdiction=place.code))
+    own_systems = _own_systems(actor)
+    ask = _operations_request(own_systems, year)
+    here = f"{reverse('project-operations')}?j={place.code}&year={year}"
+    error: SanbuError | None = None
+    failed = ""
     if request.method == "POST":
+        key = request.POST.get("step", "")
         try:
-            if request.POST.get("step") == "check" and can_check:
-                done = operations.operations_check(actor=actor, jurisdiction=place.code, year=year)
-                messages.success(request, f"已核查 {len(done)} 个运行中的信息系统。")
-            elif request.POST.get("step") == "request":
-                operations.operations_request(
-                    actor=actor, system_id=int_or_none(request.POST.get("system")) or 0, year=year,
-                    requested_budget=int_or_none(request.POST.get("requested_budget")) or 0,
-                    last_budget=int_or_none(request.POST.get("last_budget")),
-                )  # fmt: skip
-                messages.success(request, "已提交运维经费申请。")
+            if key == "check" and can_check:
+                checked = operations.operations_check(actor=actor, jurisdiction=place.code, year=year)
+                messages.success(request, f"已核查 {len(checked)} 个运行中的信息系统。")
+            elif key == "request" and own_systems:
+                ask.call(actor, 0, read(ask, request.POST, request.POST.getlist), None)
+                messages.success(request, ask.done)
+            else:
+                raise Http404("未知操作。")
+            return redirect(here)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
         except SanbuError as exc:
-            messages.error(request, exc.message)
-        return redirect(f"{reverse('project-operations')}?j={place.code}&year={year}")
+            error, failed = exc, key
     rows = operations.eligibility_list(actor=actor, jurisdiction=place.code, year=year)
-    own_systems = [
-        s for s in InformationSystem.objects.filter(status=SystemStatus.RUNNING).select_related("department")
-        .order_by("name")[:300] if actor.can(SYSTEM_MANAGE, Scope(jurisdiction=s.jurisdiction_id,
-                                                                  department_id=s.department_id))
-    ] if actor.may(SYSTEM_MANAGE) else []  # fmt: skip
+    ev = error_view(error) if error else None
     return render(request, "lifecycle/operations.html", {
-        "rows": rows, "year": year, "place": place, "can_check": can_check, "own_systems": own_systems,
-        "years": list(range(date.today().year - 2, date.today().year + 2)),
-    })  # fmt: skip
+        "rows": rows, "year": year, "place": place, "can_check": can_check, "step": ask if own_systems else None,
+        "here": here, "years": list(range(local_today().year - 2, local_today().year + 2)), "error": ev,
+        "failed": failed, "field_errors": {e["field"]: e["message"] for e in (ev.errors if ev else [])},
+        **_posted(request),
+    }, status=error.status if error else 200)  # fmt: skip
 
 
 @login_required
@@ -571,7 +609,7 @@ def operations_doc(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
     rows = list(
         OperationsReview.objects.filter(
             year=year, system__in=InformationSystem.objects.visible_to(actor),
-            system__jurisdiction_id__startswith=place.code.rstrip("0") or place.code,
+            system__jurisdiction__code__startswith=jurisdiction_prefix(place.code),
         ).select_related("system", "system__department")
     )  # fmt: skip
     return http_response(lifecycle_documents.operations_list(place.name, year, rows), _fmt(fmt),

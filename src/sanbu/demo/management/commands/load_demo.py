@@ -7,6 +7,7 @@ from sanbu.demo import data
 from sanbu.demo.inventory_data import load_inventory
 from sanbu.demo.lifecycle_data import load_lifecycle
 from sanbu.demo.needs_data import load_needs
+from sanbu.demo.project_lifecycle_data import load_project_lifecycle
 from sanbu.demo.projects_data import load_projects
 
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
                 self.stdout.write(load_lifecycle())
                 self.stdout.write(load_inventory())  # 信息系统清单, after the apps and their gateway calls
                 self.stdout.write(load_projects())  # 专家库 and projects; gate A reads the inventory
+                self.stdout.write(load_project_lifecycle())  # plan, funds, construction, acceptance, O&M
         self.print_accounts()
 
     def print_accounts(self) -> None:
