@@ -10,6 +10,7 @@ from sanbu.inventory.api import router as inventory_router
 from sanbu.orgs.api import router as orgs_router
 from sanbu.orgs.ruleset_api import router as policy_router
 from sanbu.projects.api import router as projects_router
+from sanbu.projects.lifecycle_api import router as project_lifecycle_router
 
 api = NinjaAPI(
     title="三不 Sanbu API",
@@ -25,5 +26,6 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/exchange", exchange_router)
 api.add_router("/inventory", inventory_router)
 api.add_router("/projects", projects_router)
+api.add_router("/projects", project_lifecycle_router)
 api.add_router("/policy", policy_router)
 api.add_router("/audit", audit_router)

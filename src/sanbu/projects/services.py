@@ -96,21 +96,8 @@ def _locked(project_id: int, actor: Actor, action: str) -> Project:
     return project
 
 
-def _check_version(project: Project, expected_version: int | None) -> None:
-    if expected_version is not None and project.version != expected_version:
-        raise Conflict(
-            "projects.project.changed", "该项目已被他人办理或修改，请刷新后再操作。",
-            current=project.version, expected=expected_version,
-        )  # fmt: skip
-
-
-def _require_state(project: Project, allowed: Sequence[str], doing: str) -> None:
-    if project.state not in allowed:
-        raise Conflict(
-            "projects.project.wrong_state",
-            f"该项目当前为“{ProjectState(project.state).label}”，不能{doing}。",
-            state=project.state,
-        )
+_check_version = steps.check_version
+_require_state = steps.require_state
 
 
 def _touch(project: Project) -> None:

@@ -46,7 +46,7 @@ def locked(model: type[M], pk: int, actor: Actor, action: str, *, code: str = NO
 def check_version(obj: Any, expected_version: int | None, code: str = "projects.project.changed") -> None:
     if expected_version is not None and obj.version != expected_version:
         raise Conflict(
-            code, "该记录已被他人办理或修改，请刷新后再操作。",
+            code, "已被他人办理或修改，请刷新后再操作。",
             current=obj.version, expected=expected_version,
         )  # fmt: skip
 

@@ -104,6 +104,7 @@ def world(db: Any) -> World:
         "norole": make_user("p_norole", department=dept_a),
         "unit": make_user("p_unit", department=dept_a, roles=("project_unit",)),
         "expert": make_user("p_expert", roles=("expert",), jurisdiction="370300"),
+        "finance": make_user("p_finance", roles=("finance",), jurisdiction="370300"),
     }
     ids: dict[str, int] = {"dept_a": dept_a.pk, "dept_b": dept_b.pk, "dept_c": dept_c.pk}
     for prefix, dept in (("a", dept_a), ("b", dept_b), ("c", dept_c)):
@@ -135,6 +136,7 @@ def world(db: Any) -> World:
     _interfaces_and_notices(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
     _systems(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
     _projects(ids, users, {"a": dept_a, "b": dept_b, "c": dept_c})
+    _lifecycle(ids, {"a": dept_a, "b": dept_b, "c": dept_c})
     _rulesets(ids)
 
     def client_for(who: str | None) -> Client:
@@ -228,6 +230,16 @@ class Case:
             return "name"
         if "/policy/ruleset-versions/" in self.path:
             return "version_id"
+        if "/projects/plans/" in self.path:
+            return "plan_id"
+        if "/projects/plan-entries/" in self.path:
+            return "entry_id"
+        if "/projects/tranches/" in self.path:
+            return "tranche_id"
+        if "/projects/changes/" in self.path:
+            return "change_id"
+        if "/projects/problems/" in self.path:
+            return "problem_id"
         if "/projects/projects/" in self.path:
             return "project_id"
         if "/projects/reviews/" in self.path:
@@ -486,8 +498,144 @@ CASES += [
          body=lambda w: {"active": False, "reason": "退休"}),
 ]  # fmt: skip
 
+
+# 建设与验收 (projects after approval: plan, funds, construction, acceptance, O&M, evaluation). life_a is an
+# approved project of a (淄博), life_b of b (淄博, another unit), life_c of c (济南); see ``_lifecycle``.
+def _lcv(key: str, **extra: Any) -> Body:
+    """A project's lifecycle record version and the rest of the body."""
+
+    def body(w: World) -> dict[str, Any]:
+        from sanbu.projects.models import Lifecycle
+
+        return {"version": Lifecycle.objects.get(project_id=w.ids[key]).version, **extra}
+
+    return body
+
+
+def _plan_v(key: str, **extra: Any) -> Body:
+    def body(w: World) -> dict[str, Any]:
+        from sanbu.projects.models import AnnualPlan
+
+        return {"version": AnnualPlan.objects.get(pk=w.ids[key]).version, **extra}
+
+    return body
+
+
+def _current_period(w: World) -> str:
+    from django.utils import timezone
+
+    from sanbu.orgs.rulesets import ruleset_for_jurisdiction
+    from sanbu.policy.rules.funds import period_of
+    from sanbu.projects.construction import report_cadence
+
+    return period_of(report_cadence(ruleset_for_jurisdiction("370300"), False), timezone.localdate()).label
+
+
+def _today(days: int = 0) -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
+
+
+def _year(offset: int = 0) -> int:
+    from django.utils import timezone
+
+    return timezone.localdate().year + offset
+
+
+CASES += [
+    Case("GET", "/projects/projects/{obj}/lifecycle", "auditor", obj="life_a", oos="life_c"),
+    Case("GET", "/projects/plans", "authority", absent="plan_c"),
+    Case("POST", "/projects/plans", "authority", ok=201, body=lambda w: {"jurisdiction": "370300", "year": _year(2)},
+         oos_body=lambda w: {"jurisdiction": "370100", "year": _year(2)}),
+    Case("GET", "/projects/plans/{obj}", "auditor", obj="plan_a", oos="plan_c"),
+    Case("POST", "/projects/plans/{obj}/entries", "authority", ok=201, obj="plan_a", oos="plan_c",
+         body=lambda w: {**_plan_v("plan_a")(w), "project_id": w.ids["life_b"], "amount": 1000},
+         oos_body=lambda w: {**_plan_v("plan_c")(w), "project_id": w.ids["life_c2"], "amount": 1000}),
+    Case("POST", "/projects/plans/{obj}/issue", "authority", obj="plan_a", oos="plan_c",
+         body=_plan_v("plan_a", document_number="淄信计〔2027〕1号"),
+         oos_body=_plan_v("plan_c", document_number="越权")),
+    Case("POST", "/projects/plan-entries/{obj}/approve", "authority", obj="entry_a_dyn", oos="entry_c",
+         body=lambda w: {"basis": "抄告单〔2026〕3号"}),
+    Case("POST", "/projects/projects/{obj}/tranches", "finance", ok=201, obj="life_a", oos="life_c",
+         body=lambda w: {"amount": 1000, "purpose": "第二期"}),
+    Case("POST", "/projects/tranches/{obj}/pay", "finance", obj="tranche_a", oos="tranche_c",
+         body=lambda w: {"voucher": "拨-001", "version": 1}),
+    Case("POST", "/projects/projects/{obj}/close", "finance", obj="life_a", oos="life_c",
+         body=_lcv("life_a", balance=0, returned=0), oos_body=_lcv("life_c", balance=0, returned=0)),
+    Case("POST", "/projects/recovery-sweep", "finance", body=lambda w: {"jurisdiction": "370300"},
+         oos_body=lambda w: {"jurisdiction": "370100"}),
+    Case("POST", "/projects/projects/{obj}/recovery", "finance", ok=201, obj="life_a_post", oos="life_c",
+         body=lambda w: {}),
+    Case("POST", "/projects/projects/{obj}/funding-mode", "authority", obj="life_a", oos="life_c",
+         body=lambda w: {"mode": "post_subsidy"}),
+    Case("POST", "/projects/projects/{obj}/force-majeure", "authority", obj="life_a", oos="life_c",
+         body=lambda w: {"reason": "特大洪灾"}),
+    Case("PUT", "/projects/projects/{obj}/construction", "unit", obj="life_a", oos="life_b",
+         body=_lcv("life_a", responsible_person="张三", implementing_body="信息中心"),
+         oos_body=_lcv("life_b", responsible_person="越权")),
+    Case("POST", "/projects/projects/{obj}/start", "unit", obj="life_a", oos="life_b",
+         body=lambda w: {"started_on": _today()}),
+    Case("POST", "/projects/projects/{obj}/end", "unit", obj="life_a_started", oos="life_b",
+         body=lambda w: {"ended_on": _today()}),
+    Case("POST", "/projects/projects/{obj}/reports", "unit", ok=201, obj="life_a", oos="life_b",
+         body=lambda w: {"period": _current_period(w), "progress": 10, "spent": 0, "content": "需求调研完成"}),
+    Case("POST", "/projects/projects/{obj}/incidents", "unit", ok=201, obj="life_a", oos="life_b",
+         body=lambda w: {"kind": "delay", "occurred_on": _today(), "description": "供货延误"}),
+    Case("POST", "/projects/projects/{obj}/changes", "unit", ok=201, obj="life_a", oos="life_b",
+         body=lambda w: {"content": "增加移动端", "reason": "群众需求"}),
+    Case("POST", "/projects/projects/{obj}/unapproved-changes", "authority", ok=201, obj="life_a", oos="life_c",
+         body=lambda w: {"content": "擅自取消数据接口", "note": "现场核查发现"}),
+    Case("POST", "/projects/changes/{obj}/decide", "authority", obj="change_a", oos="change_c",
+         body=lambda w: {"approve": True, "note": "同意", "version": 1}),
+    Case("POST", "/projects/projects/{obj}/trial-run/start", "unit", obj="life_a", oos="life_b",
+         body=lambda w: {"started_on": _today()}),
+    Case("POST", "/projects/projects/{obj}/trial-run/end", "unit", obj="life_a_started", oos="life_b",
+         body=lambda w: {"ended_on": _today(), "normal": True}),
+    Case("POST", "/projects/projects/{obj}/acceptance/prepare", "unit", obj="life_a", oos="life_b",
+         body=_lcv("life_a", final_inspection_done=True, dengbao_tested=True, materials=["construction_summary"]),
+         oos_body=_lcv("life_b")),
+    Case("POST", "/projects/projects/{obj}/acceptance/apply", "unit", obj="life_a_ready", oos="life_b",
+         body=lambda w: {}),
+    Case("POST", "/projects/projects/{obj}/acceptance/confirm", "authority", obj="life_a", oos="life_c",
+         body=_lcv("life_a"), oos_body=_lcv("life_c")),
+    Case("POST", "/projects/projects/{obj}/acceptance/panel", "authority", obj="life_a", oos="life_c",
+         body=lambda w: {"members": 3, "third_party": 2, "names": "张三、李四、王五"}),
+    Case("POST", "/projects/projects/{obj}/acceptance/decide", "authority", obj="life_a_applied", oos="life_c",
+         body=_pv("life_a_applied", opinion="同意通过竣工验收"), oos_body=_pv("life_c", opinion="越权")),
+    Case("POST", "/projects/projects/{obj}/acceptance/report-filed", "authority", obj="life_a_accepted",
+         oos="life_c", body=lambda w: {}),
+    Case("GET", "/projects/operations", "unit", absent="review_b",
+         query={"jurisdiction": "370300", "year": str(_year(1))}),
+    Case("POST", "/projects/operations/requests", "steward",
+         body=lambda w: {"system_id": w.ids["sys_a"], "year": _year(1), "requested_budget": 100_000},
+         oos_body=lambda w: {"system_id": w.ids["sys_b"], "year": _year(1), "requested_budget": 100_000}),
+    Case("POST", "/projects/operations/check", "authority", body=lambda w: {"jurisdiction": "370300", "year": _year(1)},
+         oos_body=lambda w: {"jurisdiction": "370100", "year": _year(1)}),
+    Case("POST", "/projects/projects/{obj}/evaluation/self", "unit", obj="life_a_accepted", oos="life_b",
+         body=lambda w: {"report": "达到预期目标"}),
+    Case("POST", "/projects/projects/{obj}/evaluation/key", "authority", obj="life_a_accepted", oos="life_c",
+         body=lambda w: {"selected": True}),
+    Case("POST", "/projects/projects/{obj}/evaluation/grade", "authority", obj="life_a_accepted", oos="life_c",
+         body=lambda w: {"grade": "良好", "problems": [{"text": "完善运维文档", "deadline": _today(30)}]}),
+    Case("POST", "/projects/projects/{obj}/problems", "authority", ok=201, obj="life_a_accepted", oos="life_c",
+         body=lambda w: {"text": "补充用户手册", "deadline": _today(30)}),
+    Case("POST", "/projects/problems/{obj}/fixed", "authority", obj="problem_a", oos="problem_c", body=lambda w: {}),
+    Case("POST", "/projects/projects/{obj}/deliverables", "unit", ok=201, obj="life_a", oos="life_b",
+         body=lambda w: {"kind": "design", "description": "设计文件"}),
+    Case("POST", "/projects/projects/{obj}/contract-ip", "unit", obj="life_a", oos="life_b",
+         body=lambda w: {"assigns": True}),
+]  # fmt: skip
+
 # 规则集 (orgs.rulesets): zibo is the world authority's (370300), jiangxi is not
-_RS_CHANGE = {"kind": "parameter", "key": "exchange.need_answer_days", "new": 7, "citation": "淄政办发〔2025〕3号"}
+_RS_CHANGE = {
+    "kind": "parameter",
+    "key": "exchange.need_answer_days",
+    "new": 7,
+    "citation": "淄政办发〔2025〕3号",
+}
 CASES += [
     Case("GET", "/policy/rulesets", "auditor"),
     Case("GET", "/policy/rulesets/{obj}", "auditor", obj="zibo"),
@@ -731,3 +879,86 @@ def _rulesets(ids: dict[str, int]) -> None:
     for name in ("zibo", "jiangxi"):
         change = Change("parameter", "exchange.need_answer_days", 8, f"{name} 的依据")
         ids[f"rsv_{name}"] = ruleset_draft(actor=SYSTEM, name=name, changes=[change]).pk
+
+
+def _lifecycle(ids: dict[str, int], depts: dict[str, Any]) -> None:
+    """Approved projects of a (with a's system, which shares a's published resource), b and c, and the
+    lifecycle objects of each step: plans (a's this year issued with a dynamic addition, a's next year in
+    draft, c's), tranches, a change request, projects at the trial run, ready to apply, applied, accepted
+    and post-subsidy with a failed evaluation, problems and O&M requests. Set up as SYSTEM or, where a
+    service would need months to pass, written directly (test setup only)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sanbu.policy.rules.acceptance import MATERIALS
+    from sanbu.projects import acceptance, construction, funds, operations
+    from sanbu.projects import services as projects
+    from sanbu.projects.inputs import ProjectData
+    from sanbu.projects.models import EntryKind, LedgerEntry, Lifecycle, Problem, Project
+    from sanbu.projects.tests.support import ALL_MATERIALS
+
+    today = timezone.localdate()
+
+    def approved(key: str, dept: str, *, days_ago: int = 0, **life: Any) -> int:
+        data = ProjectData(
+            name=f"{key}项目", amount=500_000, plan_year=today.year, funding_source="财政资金",
+            materials=dict(ALL_MATERIALS), uses=(ids[f"{dept}_published"],),
+            systems=(ids["sys_a"],) if dept == "a" else (),
+        )  # fmt: skip
+        pk = projects.project_create(actor=SYSTEM, data=data, unit_id=depts[dept].pk).pk
+        Project.objects.filter(pk=pk).update(
+            state="approved", decided_at=timezone.now() - timedelta(days=days_ago), approved_amount=500_000
+        )
+        Lifecycle.objects.update_or_create(project_id=pk, defaults=life)
+        ids[key] = pk
+        return pk
+
+    approved("life_a", "a")
+    approved("life_b", "b")
+    approved("life_c", "c")
+    approved("life_c2", "c")
+    approved("life_a_started", "a", started_on=today, trial_run_started=today)
+    approved("life_a_ready", "a", days_ago=400, trial_run_started=today - timedelta(days=60))
+    approved("life_a_applied", "a", days_ago=400)
+    approved("life_a_accepted", "a", days_ago=400, accepted_on=today, key_evaluation=True)
+    Project.objects.filter(pk=ids["life_a_accepted"]).update(state="accepted")
+    approved("life_a_post", "a", funding_mode="post_subsidy", key_evaluation_grade="不合格")
+    LedgerEntry.objects.create(project_id=ids["life_a_post"], kind=EntryKind.PAYMENT, amount=1000, booked_on=today,
+                               reference="凭证", created_by="system")  # fmt: skip
+    # plans: a's of this year issued (life_a listed, life_b a dynamic addition), a's next year a draft, c's
+    now = funds.plan_create(actor=SYSTEM, jurisdiction="370300", year=today.year)
+    funds.plan_add(
+        actor=SYSTEM, plan_id=now.pk, project_id=ids["life_a"], amount=100_000, expected_version=None
+    )
+    funds.plan_issue(actor=SYSTEM, plan_id=now.pk, expected_version=None, document_number="淄信计〔2026〕1号")
+    ids["entry_a_dyn"] = funds.plan_add(actor=SYSTEM, plan_id=now.pk, project_id=ids["life_b"], amount=1000,
+                                        expected_version=None, basis="抄告单〔2026〕2号").pk  # fmt: skip
+    nxt = funds.plan_create(actor=SYSTEM, jurisdiction="370300", year=today.year + 1)
+    funds.plan_add(actor=SYSTEM, plan_id=nxt.pk, project_id=ids["life_a"], amount=1000, expected_version=None)
+    ids["plan_a"] = nxt.pk
+    plan_c = funds.plan_create(actor=SYSTEM, jurisdiction="370100", year=today.year)
+    ids["plan_c"] = plan_c.pk
+    ids["entry_c"] = funds.plan_add(actor=SYSTEM, plan_id=plan_c.pk, project_id=ids["life_c"], amount=1000,
+                                    expected_version=None).pk  # fmt: skip
+    for p in ("a", "c"):
+        ids[f"tranche_{p}"] = funds.tranche_schedule(
+            actor=SYSTEM, project_id=ids[f"life_{p}"], amount=1000
+        ).pk
+        ids[f"change_{p}"] = construction.change_request(actor=SYSTEM, project_id=ids[f"life_{p}"], content="调整界面",
+                                                         reason="用户反馈").pk  # fmt: skip
+    # ready to be accepted: the file, the panel, the authority's confirmation and the application
+    pk = ids["life_a_applied"]
+    acceptance.trial_run_start(actor=SYSTEM, project_id=pk, started_on=today - timedelta(days=60))
+    acceptance.acceptance_prepare(actor=SYSTEM, project_id=pk, expected_version=None, final_inspection_done=True,
+                                  dengbao_tested=True, materials=[m for m in MATERIALS if m != "sharing_confirmation"])  # fmt: skip
+    acceptance.panel_record(actor=SYSTEM, project_id=pk, members=3, third_party=2, names="张三、李四、王五")
+    acceptance.sharing_confirm(actor=SYSTEM, project_id=pk, expected_version=None)
+    acceptance.acceptance_apply(actor=SYSTEM, project_id=pk)
+    for p in ("a", "c"):
+        project = ids["life_a_accepted"] if p == "a" else ids["life_c"]
+        ids[f"problem_{p}"] = Problem.objects.create(project_id=project, text="补充文档",
+                                                     deadline=today + timedelta(days=30), created_by="system").pk  # fmt: skip
+    for p in ("a", "b"):
+        ids[f"review_{p}"] = operations.operations_request(actor=SYSTEM, system_id=ids[f"sys_{p}"], year=today.year + 1,
+                                                           requested_budget=50_000).pk  # fmt: skip
