@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from .views import apps, catalog, elements, home, needs, projects_docs, requests, review, steward
 from .views import inventory as inventory_views
@@ -82,6 +82,8 @@ urlpatterns = [
     path("inventory/<id:pk>/edit/", inventory_views.system_edit, name="inventory-edit"),
     path("inventory/<id:pk>/retire/", inventory_views.system_retire, name="inventory-retire"),
     path("projects/<id:pk>/approval.<slug:fmt>", projects_docs.approval_doc, name="project-approval-doc"),
+    path("dashboard/", include("sanbu.web.views.dashboard")),
+    path("dashboard/", include("sanbu.web.views.scoring_docs")),
     path("projects/plans/", lifecycle_views.plans, name="project-plans"),
     path("projects/plans/<id:pk>/", lifecycle_views.plan_detail, name="project-plan"),
     path("projects/funds/", lifecycle_views.funds_desk, name="project-funds"),

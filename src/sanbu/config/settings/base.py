@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "sanbu.exchange",
     "sanbu.inventory",
     "sanbu.projects",
+    "sanbu.scoring",
     "sanbu.web",
     "sanbu.demo",
 ]
