@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connections, transaction
 
 from sanbu.core.actor import SYSTEM, Actor
 from sanbu.core.identifiers import make_uscc
@@ -55,3 +58,21 @@ def make_user(
 
 def actor_of(user: Any, request_id: str = "test") -> Actor:
     return actor_for_user(user, request_id=request_id)
+
+
+@contextmanager
+def rolled_back(django_db_blocker: Any) -> Iterator[None]:
+    """An outer transaction on every database, rolled back on exit: data built inside it once for a whole
+    test module (a module-scoped fixture) is seen by each test of the module, each of which runs in its own
+    savepoint (pytest-django's ``db``), as Django's ``TestCase.setUpTestData`` does for a class."""
+    with django_db_blocker.unblock():
+        atomics = [transaction.atomic(using=alias) for alias in connections]
+        for a in atomics:
+            a.__enter__()
+        try:
+            yield
+        finally:
+            for alias in connections:
+                transaction.set_rollback(True, using=alias)
+            for a in reversed(atomics):
+                a.__exit__(None, None, None)

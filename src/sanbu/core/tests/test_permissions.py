@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,7 +25,7 @@ from sanbu.catalog.inputs import ItemInput, ResourceInput
 from sanbu.catalog.models import DataElement, ElementConflict, Resource
 from sanbu.core.actor import SYSTEM
 from sanbu.core.identifiers import make_citizen_id, make_uscc
-from sanbu.core.testing import make_department, make_user
+from sanbu.core.testing import make_department, make_user, rolled_back
 from sanbu.exchange import services as exchange_services
 from sanbu.exchange.models import Grant, ShareRequest
 from sanbu.exchange.tests.sharing import item_ids, published_resource
@@ -89,8 +89,21 @@ def _resource_in_state(dept: Any, name: str, state: str) -> Resource:
     return r
 
 
+@pytest.fixture(scope="module")
+def _world_once(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
+    """The world, built once for the module inside an outer transaction on every database and rolled back
+    at the end; each test runs in its own savepoint within it (as Django's ``TestCase.setUpTestData``),
+    so what a test writes is undone and the next test sees the world as built."""
+    with rolled_back(django_db_blocker):
+        yield _build_world()
+
+
 @pytest.fixture
-def world(db: Any) -> World:
+def world(_world_once: World, db: Any) -> World:
+    return _world_once
+
+
+def _build_world() -> World:
     dept_a = make_department("淄博市公安局")
     dept_b = make_department("淄博市民政局")
     dept_c = make_department("济南市公安局", jurisdiction="370100")

@@ -11,7 +11,7 @@ import importlib
 import inspect
 import io
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,7 @@ from sanbu.core.actor import SYSTEM
 from sanbu.core.errors import NotFound, PermissionDenied
 from sanbu.core.identifiers import make_uscc
 from sanbu.core.models import ChangeRecord
-from sanbu.core.testing import actor_of, make_department, make_user
+from sanbu.core.testing import actor_of, make_department, make_user, rolled_back
 from sanbu.exchange import services as exchange_services
 from sanbu.exchange.models import Grant
 from sanbu.exchange.tests.sharing import item_ids, published_resource
@@ -288,8 +288,19 @@ def test_every_service_has_a_call() -> None:
     )
 
 
+@pytest.fixture(scope="module")
+def _ctx_once(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Ctx]:
+    """The objects, built once for the module (``rolled_back``); each test's writes are undone."""
+    with rolled_back(django_db_blocker):
+        yield _build_ctx()
+
+
 @pytest.fixture
-def ctx(db: Any) -> Ctx:
+def ctx(_ctx_once: Ctx, db: Any) -> Ctx:
+    return _ctx_once
+
+
+def _build_ctx() -> Ctx:
     dept = make_department("淄博市公安局")
     other = make_department("淄博市民政局")
     steward = actor_of(make_user("svc_steward", department=dept, roles=("steward",)))
