@@ -20,7 +20,7 @@ DEMO_SETTINGS := sanbu.config.settings.demo
 help:
 	@echo "make demo     install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test     ruff, mypy and pytest (browser tests included)"
-	@echo "make bench    catalog, audit-chain, policy-gate and gateway benchmarks -> bench/results/{catalog,audit,policy,gateway}.json"
+	@echo "make bench    catalog, audit-chain, policy-gate, scoring and gateway benchmarks -> bench/results/{catalog,audit,policy,scoring,gateway}.json"
 	@echo "make serve    serve with granian (WSGI, $(WORKERS) workers); production settings unless DJANGO_SETTINGS_MODULE is set"
 	@echo "make lint     ruff and mypy only"
 	@echo "make install  create .venv and install the package with its dev extras"
@@ -67,6 +67,7 @@ bench: install
 	$(BIN)/python bench/run_catalog.py
 	$(BIN)/python bench/run_audit.py
 	$(BIN)/python bench/run_policy.py
+	$(BIN)/python bench/run_scoring.py
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || true
 	$(BIN)/python bench/run_gateway.py
 

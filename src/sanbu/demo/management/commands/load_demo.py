@@ -9,6 +9,7 @@ from sanbu.demo.lifecycle_data import load_lifecycle
 from sanbu.demo.needs_data import load_needs
 from sanbu.demo.project_lifecycle_data import load_project_lifecycle
 from sanbu.demo.projects_data import load_projects
+from sanbu.demo.scoring_data import load_scoring
 
 
 class Command(BaseCommand):
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                 self.stdout.write(load_inventory())  # 信息系统清单, after the apps and their gateway calls
                 self.stdout.write(load_projects())  # 专家库 and projects; gate A reads the inventory
                 self.stdout.write(load_project_lifecycle())  # plan, funds, construction, acceptance, O&M
+                self.stdout.write(load_scoring())  # external scores and six months of snapshots, last
         self.print_accounts()
 
     def print_accounts(self) -> None:
