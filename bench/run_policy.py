@@ -541,7 +541,7 @@ def generate_lifecycle(rng: random.Random, projects: list[Any], systems: list[An
         made = Tranche.objects.bulk_create([t for _, t in tranches], batch_size=2000)
         LedgerEntry.objects.bulk_create(
             (LedgerEntry(project_id=t.project_id, tranche_id=t.pk, kind="payment", amount=t.amount,
-                         booked_on=t.paid_on, created_by="bench") for t in made if t.state == "paid"),
+                         booked_on=t.paid_on or today, created_by="bench") for t in made if t.state == "paid"),
             batch_size=2000,
         )  # fmt: skip
         ProgressReport.objects.bulk_create(reports, batch_size=2000, ignore_conflicts=True)
@@ -726,10 +726,10 @@ def run_lifecycle(batch: int, today: date) -> dict[str, Any]:
     for i in range(0, len(systems), batch):
         chunk = systems[i : i + batch]
         t0 = time.perf_counter()
-        built = operations.operations_facts_many(chunk, today.year, today)
+        checked = operations.operations_facts_many(chunk, today.year, today)
         for s in chunk:
-            if s.pk in built:
-                ds = evaluate("O", built[s.pk], rs(s.jurisdiction_id))
+            if s.pk in checked:
+                ds = evaluate("O", checked[s.pk], rs(s.jurisdiction_id))
                 blocked["O"] += any(d.blocks for d in ds)
                 counts["O"] += 1
         seconds["O"] += time.perf_counter() - t0
