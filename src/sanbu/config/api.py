@@ -11,6 +11,7 @@ from sanbu.orgs.api import router as orgs_router
 from sanbu.orgs.ruleset_api import router as policy_router
 from sanbu.projects.api import router as projects_router
 from sanbu.projects.lifecycle_api import router as project_lifecycle_router
+from sanbu.scoring.api import router as scoring_router
 
 api = NinjaAPI(
     title="三不 Sanbu API",
@@ -29,3 +30,4 @@ api.add_router("/projects", projects_router)
 api.add_router("/projects", project_lifecycle_router)
 api.add_router("/policy", policy_router)
 api.add_router("/audit", audit_router)
+api.add_router("/scoring", scoring_router)

@@ -20,6 +20,7 @@ in Word on Windows. A .docx cannot name a fallback font per run, so one name had
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import re
@@ -52,6 +53,7 @@ __all__ = [
     "DecisionsTable",
     "Document",
     "Heading",
+    "Image",
     "KeyValues",
     "Paragraph",
     "Table",
@@ -171,7 +173,27 @@ class DecisionsTable:
         object.__setattr__(self, "decisions", tuple(self.decisions))
 
 
-Block = Heading | Paragraph | KeyValues | Table | DecisionsTable
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture (a chart): PNG bytes printed ``width_cm`` wide (at most the text width), centred, with an
+    optional caption below it. In the PDF it is a ``data:`` URI, so printing still fetches nothing."""
+
+    png: bytes = field(repr=False)
+    width_cm: float = _TEXT_WIDTH_CM
+    caption: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.png, bytes | bytearray) or not bytes(self.png).startswith(_PNG_SIGNATURE):
+            raise ValueError("an image block takes PNG bytes")
+        if not self.width_cm > 0:
+            raise ValueError(f"an image needs a positive width, not {self.width_cm!r}")
+        object.__setattr__(self, "png", bytes(self.png))
+
+
+Block = Heading | Paragraph | KeyValues | Table | DecisionsTable | Image
 
 
 @dataclass(frozen=True)
@@ -210,13 +232,30 @@ class _Grid:
 
 
 @dataclass(frozen=True)
+class _Picture:
+    png: bytes = field(repr=False)
+    width_cm: float
+    caption: str
+    kind: Literal["image"] = "image"
+
+    @property
+    def uri(self) -> str:
+        """The PNG as a ``data:`` URI (base64: only characters that need no escaping in an attribute)."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+    @property
+    def width(self) -> str:
+        return f"{self.width_cm:.3f}"  # a string: the template must not localise it (a decimal comma)
+
+
+@dataclass(frozen=True)
 class _Layout:
     title: str
     number: str
     issuer: str
     date: str
     footer: str
-    blocks: tuple[_Line | _Grid, ...]
+    blocks: tuple[_Line | _Grid | _Picture, ...]
 
 
 def _fractions(weights: Sequence[float] | None, columns: int) -> tuple[float, ...]:
@@ -276,7 +315,7 @@ def _grid(
 
 
 def _layout(doc: Document) -> _Layout:
-    blocks: list[_Line | _Grid] = []
+    blocks: list[_Line | _Grid | _Picture] = []
     for block in doc.blocks:
         if isinstance(block, Heading):
             blocks.append(_Line("heading", clean_text(block.text), block.level))
@@ -289,6 +328,9 @@ def _layout(doc: Document) -> _Layout:
         elif isinstance(block, DecisionsTable):
             rows = decision_rows(block.decisions)
             blocks.append(_grid("decisions", DECISION_HEADERS, rows, _DECISION_WIDTHS))
+        elif isinstance(block, Image):
+            width = min(float(block.width_cm), _TEXT_WIDTH_CM)
+            blocks.append(_Picture(block.png, width, clean_text(block.caption)))
         else:
             raise TypeError(f"not a document block: {block!r}")
     date = f"{doc.date.year}年{doc.date.month}月{doc.date.day}日" if doc.date else ""
@@ -417,6 +459,22 @@ def _add_grid(document: DocxDocument, grid: _Grid) -> None:
     document.add_paragraph()  # keeps two consecutive tables from merging in Word
 
 
+def _add_picture(document: DocxDocument, picture: _Picture) -> None:
+    """The picture inline in a centred paragraph (its caption as alt text too), the caption below it."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    paragraph = document.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.keep_with_next = bool(picture.caption)
+    inline = paragraph.add_run().add_picture(BytesIO(picture.png), width=Cm(picture.width_cm))
+    if picture.caption:
+        inline._inline.docPr.set("descr", picture.caption)
+        caption = document.add_paragraph()
+        caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(caption, picture.caption, size=_TABLE_PT)
+
+
 def to_docx(doc: Document) -> bytes:
     """The document as a .docx (A4, SimSun/Times New Roman, page numbers in the footer)."""
     import docx
@@ -460,6 +518,8 @@ def to_docx(doc: Document) -> bytes:
     for block in layout.blocks:
         if isinstance(block, _Grid):
             _add_grid(document, block)
+        elif isinstance(block, _Picture):
+            _add_picture(document, block)
         elif block.kind == "heading":
             heading = document.add_paragraph(style=f"Heading {block.level}")
             _run(heading, block.text, size=_HEADING_PT[block.level], bold=True)

@@ -5,7 +5,8 @@ from the platform in a fixed number of grouped queries whatever the number of de
 before the cutoff (the first moment of the next month, local time); requests, objections and needs whose
 deadline fell in the month and whether they were answered by it; calls counted by day within the month;
 conflicts open at the cutoff; systems created before it and their docking on the month's last day; the
-projects' gates evaluated on the month's last day. The rest is read as it stands (an item's element link,
+projects' gates evaluated on the month's last day (F for every approved or accepted project, C while it is
+built, K once it asked for acceptance, E once accepted). The rest is read as it stands (an item's element link,
 a system's status and cloud): a snapshot is stored and only a deliberate rebuild reads them again.
 """
 
@@ -35,7 +36,7 @@ from sanbu.exchange.models import DataNeed, Objection, ShareRequest, UsageDay
 from sanbu.inventory.models import InformationSystem, SystemStatus
 from sanbu.inventory.selectors import docked_many
 from sanbu.orgs.models import Department
-from sanbu.projects.models import EntryKind, LedgerEntry, Project, ProjectState
+from sanbu.projects.models import EntryKind, LedgerEntry, Lifecycle, Project, ProjectState
 
 from .formula import Number
 from .models import ExternalScore, Source
@@ -70,9 +71,9 @@ class Month:
         try:
             year, month = (int(x) for x in label.strip().split("-"))
             first = dt.date(year, month, 1)
+            nxt = dt.date(year + month // 12, month % 12 + 1, 1)
         except (ValueError, TypeError):
             raise ValueError(f"月份“{label}”应写作 YYYY-MM，例如 2026-11") from None
-        nxt = dt.date(year + month // 12, month % 12 + 1, 1)
         zone = ZoneInfo(settings.TIME_ZONE)
         return cls(first, nxt - dt.timedelta(days=1), dt.datetime(nxt.year, nxt.month, 1, tzinfo=zone))
 
@@ -90,14 +91,19 @@ def departments_of(jurisdiction: str) -> list[Department]:
 
 
 def _count(qs: Any, key: str) -> dict[int, int]:
-    return {k: n for k, n in qs.values(key).annotate(n=Count("pk")).values_list(key, "n") if k is not None}
+    """Rows of ``qs`` by ``key``, each row once (a join must not count a row twice, and the model's ordering
+    must not split the groups)."""
+    grouped = qs.order_by().values(key).annotate(n=Count("pk", distinct=True)).values_list(key, "n")
+    return {k: n for k, n in grouped if k is not None}
 
 
 def _catalog(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
     resources = Resource.objects.filter(
         department_id__in=dept_ids, created_at__lt=m.cutoff, state__in=REGISTERED
     )
-    mounted = resources.filter(mounts__created_at__lt=m.cutoff).distinct()
+    mounted = resources.filter(
+        pk__in=ResourceMount.objects.filter(created_at__lt=m.cutoff).values("resource_id")
+    )
     published = resources.filter(state=ResourceState.PUBLISHED, published_at__lt=m.cutoff)
     items = ResourceItem.objects.filter(resource__in=resources)
     duplicates = items.filter(element__authority__isnull=False, is_key=False).exclude(
@@ -135,7 +141,7 @@ def _systems(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
     systems = list(
         InformationSystem.objects.filter(department_id__in=dept_ids, status=SystemStatus.RUNNING,
                                          created_at__lt=m.cutoff).only("pk", "department_id", "jurisdiction_id",
-                                                                       "on_gov_cloud")
+                                                                       "on_gov_cloud", "name")
     )  # fmt: skip
     cataloged = set(
         InformationSystem.provides.through.objects.filter(informationsystem_id__in=[s.pk for s in systems])
@@ -211,10 +217,16 @@ def _projects(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
     if projects:
         building = [p for p in projects if p.state == ProjectState.APPROVED]
         done = [p for p in projects if p.state == ProjectState.ACCEPTED]
+        # gate K judges a project that asked for acceptance: before that its trial run, materials and panel
+        # are not yet due, and every project under construction would fail it
+        applied = set(
+            Lifecycle.objects.filter(project__in=building, applied_on__lte=m.judged).values_list("project_id",
+                                                                                                  flat=True)
+        )  # fmt: skip
         built: dict[str, dict[int, Any]] = {
             "F": funds.funds_facts_many(projects, m.judged),
             "C": construction.construction_facts_many(building, m.judged),
-            "K": acceptance.acceptance_facts_many(building, m.judged),
+            "K": acceptance.acceptance_facts_many([p for p in building if p.pk in applied], m.judged),
             "E": evaluation.evaluation_facts_many(done, m.judged),
         }
         rulesets: dict[str, Any] = {}
@@ -233,6 +245,7 @@ def _projects(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
             out["funds_approved"][p.unit_id] += p.approved_amount or p.amount
             c = built["C"].get(p.pk)
             if c is not None:
+                c = filed_by(c, m.judged)
                 status = report_status(c, construction.report_cadence(rs, c.pilot),
                                        int(rs.parameters["projects.report_grace_days"].value))  # fmt: skip
                 out["reports_due"][p.unit_id] += len(status.on_time) + len(status.late) + len(status.missing)
@@ -244,6 +257,16 @@ def _projects(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
     for dept, total in recovered:
         out["funds_recovered"][dept] += int(total or 0)
     return {k: dict(v) for k, v in out.items()}
+
+
+def filed_by(c: Any, day: dt.date) -> Any:
+    """Construction facts ``c`` with only the progress reports filed by ``day`` (a report filed after the
+    month does not make the month's overdue report on time)."""
+    import dataclasses
+
+    return dataclasses.replace(
+        c, reports=tuple(r for r in c.reports if r.filed_on is None or r.filed_on <= day)
+    )
 
 
 def _external(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, float]]:

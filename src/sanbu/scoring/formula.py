@@ -4,7 +4,8 @@ A formula is a Python expression restricted to numbers, fact names, ``+ - * /``,
 parentheses and the functions below; anything else (attributes, subscripts, comparisons, lambdas, other
 calls) is refused when the tree is loaded, naming the formula and what was found. A fact may be ``None``
 (not measured this month, e.g. no third-party score entered); any arithmetic on ``None`` is ``None``, and
-so is a division by zero: the indicator is then not scored and its weight goes to its scored siblings.
+so is a division by zero or a result that is not a finite number (an overflow): the indicator is then not
+scored and its weight goes to its scored siblings.
 
 - ``ratio(a, b)``: a / b, ``None`` when b is 0 (nothing to measure: no obligation is neither met nor missed);
 - ``inverse(a, b)``: 1 − a / b, ``None`` when b is 0 (a share of something bad);
@@ -20,6 +21,7 @@ The value of a leaf is its formula limited to [0, 1], times 100.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,13 +33,18 @@ class FormulaError(ValueError):
     """A formula that is not allowed, or names a fact that does not exist."""
 
 
+def _finite(x: float | None) -> Number:
+    """``x``, or ``None`` when it is not a finite number (an overflow is not measured either)."""
+    return x if x is not None and math.isfinite(x) else None
+
+
 def _none_safe(fn: Callable[..., float]) -> Callable[..., Number]:
     def wrapped(*args: Number) -> Number:
         if any(a is None for a in args):
             return None
         try:
-            return fn(*args)
-        except ZeroDivisionError:
+            return _finite(fn(*args))
+        except (ZeroDivisionError, OverflowError):
             return None
 
     return wrapped
@@ -54,8 +61,8 @@ FUNCTIONS: dict[str, tuple[Callable[..., Number], int | None]] = {  # name → (
     "per": (_none_safe(lambda x, t: _limit(x / t)), 2),
     "penalty": (_none_safe(lambda x, step: _limit(1 - x * step)), 2),
     "score": (_none_safe(lambda x: _limit(x / 100)), 1),
-    "min": (_none_safe(min), None),
-    "max": (_none_safe(max), None),
+    "min": (_none_safe(lambda *xs: min(xs)), None),  # min(x) of one argument is x
+    "max": (_none_safe(lambda *xs: max(xs)), None),
 }
 _OPS: dict[type, Callable[[float, float], float]] = {
     ast.Add: lambda a, b: a + b,
@@ -119,7 +126,7 @@ def _eval(node: ast.AST, facts: Mapping[str, Number]) -> Number:
         return float(node.value)
     if isinstance(node, ast.Name):
         value: Any = facts.get(node.id)
-        return None if value is None else float(value)
+        return None if value is None else _finite(float(value))
     if isinstance(node, ast.UnaryOp):
         inner = _eval(node.operand, facts)
         return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
@@ -128,8 +135,8 @@ def _eval(node: ast.AST, facts: Mapping[str, Number]) -> Number:
         if left is None or right is None:
             return None
         try:
-            return _OPS[type(node.op)](left, right)
-        except ZeroDivisionError:
+            return _finite(_OPS[type(node.op)](left, right))
+        except (ZeroDivisionError, OverflowError):
             return None
     assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     return FUNCTIONS[node.func.id][0](*(_eval(a, facts) for a in node.args))

@@ -92,6 +92,8 @@ def _reports(dept_ids: Sequence[int], cutoff: dt.datetime, day: dt.date, cal: Wo
     from sanbu.policy.rules.funds import report_status
     from sanbu.projects import construction, steps
 
+    from .facts import filed_by
+
     projects = list(
         Project.objects.filter(unit_id__in=dept_ids, state=ProjectState.APPROVED, decided_at__lt=cutoff)
     )
@@ -102,6 +104,7 @@ def _reports(dept_ids: Sequence[int], cutoff: dt.datetime, day: dt.date, cal: Wo
         c = built.get(p.pk)
         if c is None:
             continue
+        c = filed_by(c, day)
         rs = rulesets.get(p.jurisdiction_id) or rulesets.setdefault(p.jurisdiction_id, steps.ruleset_of(p))
         status = report_status(c, construction.report_cadence(rs, c.pilot),
                                int(rs.parameters["projects.report_grace_days"].value))  # fmt: skip

@@ -111,6 +111,8 @@ def _read(name: str) -> Any:
 def load(name: str) -> Tree:
     """Tree ``name`` with its parent's nodes and its own weights; errors name the node."""
     data = _read(name)
+    if not isinstance(data, Mapping):
+        raise TreeError(f"{name}：文件应为一个指标体系（YAML 映射）")
     if data.get("parent"):
         base = load(str(data["parent"]))
         known = {n.key for n in base.nodes()}
@@ -121,8 +123,9 @@ def load(name: str) -> Tree:
     else:
         root = _node(data.get("root"), name)
     keys = [n.key for n in root.walk()]
-    if len(keys) != len(set(keys)):
-        raise TreeError(f"{name}：指标 key 重复")
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise TreeError(f"{name}：指标 key 重复：{'、'.join(repeated)}")
     return Tree(name, str(data.get("title") or name), str(data.get("citation") or ""), root)
 
 

@@ -27,6 +27,8 @@ def _nav(request: HttpRequest, actor: Any) -> list[NavItem]:
         return []
     path = request.path
     items: list[tuple[str, str, str, int]] = [("home", _("首页"), reverse("home"), 0)]
+    if actor.may("scoring.view"):
+        items.append(("dashboard", _("看板"), reverse("dashboard"), 0))
     if actor.may("catalog.browse"):
         items.append(("catalog", _("目录检索"), reverse("catalog-browse"), 0))
     if actor.may("catalog.resource.register"):

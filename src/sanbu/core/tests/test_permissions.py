@@ -239,6 +239,8 @@ class Case:
 
     @property
     def param(self) -> str:
+        if "/scoring/departments/" in self.path:
+            return "department_id"
         if "/policy/rulesets/" in self.path:
             return "name"
         if "/policy/ruleset-versions/" in self.path:
@@ -661,7 +663,34 @@ CASES += [
          body=lambda w: {"expected_state": "draft"}),
     Case("POST", "/policy/ruleset-versions/{obj}/discard", "authority", obj="rsv_zibo", oos="rsv_jiangxi",
          body=lambda w: {"reason": "不再需要"}),
+    # scoring (issue 7): jurisdiction-wide reads for auditors/leaders/the authority; a department's score for its
+    # stewards; building a month's snapshot and entering third-party scores for the authority
+    Case("GET", "/scoring/snapshots", "auditor", query={"jurisdiction": "370300"}),
+    Case("POST", "/scoring/snapshots", "authority", ok=201, body=lambda w: {"jurisdiction": "370300", "month": _this_month()},
+         oos_body=lambda w: {"jurisdiction": "370100", "month": _this_month()}),
+    Case("GET", "/scoring/overview", "auditor", query={"jurisdiction": "370300"}),
+    Case("GET", "/scoring/ranking", "auditor", query={"jurisdiction": "370300"}),
+    Case("GET", "/scoring/trend", "auditor", query={"jurisdiction": "370300"}),
+    Case("GET", "/scoring/overdue", "auditor", query={"jurisdiction": "370300"}),
+    Case("GET", "/scoring/blocked", "auditor", query={"jurisdiction": "370300"}),
+    Case("GET", "/scoring/money", "auditor", query={"jurisdiction": "370300"}),
+    Case("GET", "/scoring/departments/{obj}", "steward", obj="dept_a", oos="dept_b"),
+    Case("GET", "/scoring/departments/{obj}/rows", "steward", obj="dept_a", oos="dept_b",
+         query={"indicator": "catalog_published"}),
+    Case("POST", "/scoring/external-scores", "authority", ok=201, body=lambda w: _external_score(w, "dept_a"),
+         oos_body=lambda w: _external_score(w, "dept_c")),
 ]  # fmt: skip
+
+
+def _this_month() -> str:
+    from django.utils import timezone
+
+    return f"{timezone.localdate():%Y-%m}"
+
+
+def _external_score(w: World, dept: str) -> dict[str, Any]:
+    return {"department_id": w.ids[dept], "month": _this_month(), "source": "third_party", "score": 80,
+            "basis": "第三方评估报告"}  # fmt: skip
 
 for _c in CASES:
     if _c.path == "/catalog/export":

@@ -177,6 +177,7 @@ CALLS |= {
 }  # fmt: skip
 
 _TODAY = date.today()
+_LAST_MONTH = f"{_TODAY.year - 1}-12" if _TODAY.month == 1 else f"{_TODAY.year}-{_TODAY.month - 1:02d}"
 _P = "sanbu.projects."
 CALLS |= {  # the lifecycle: c["approved"] an approved project, c["accepted"] an accepted one, rows of both
     _P + "funds.plan_create": lambda c: {"jurisdiction": "370300", "year": _TODAY.year},
@@ -232,6 +233,12 @@ CALLS |= {  # the lifecycle: c["approved"] an approved project, c["accepted"] an
     _P + "evaluation.key_evaluation_grade": lambda c: {"project_id": c["accepted"].pk, "grade": "合格"},
     _P + "evaluation.problem_add": lambda c: {"project_id": c["accepted"].pk, "text": "x", "deadline": _TODAY},
     _P + "evaluation.problem_fixed": lambda c: {"problem_id": c["problem"].pk},
+}  # fmt: skip
+
+CALLS |= {  # scoring: building a month's snapshot and entering external scores are the authority's
+    "sanbu.scoring.services.snapshot_build": lambda c: {"jurisdiction": "370300", "month": _LAST_MONTH},
+    "sanbu.scoring.services.external_score_enter": lambda c: {
+        "department_id": c["dept"].pk, "month": _LAST_MONTH, "source": "third_party", "score": 80, "basis": "x"},
 }  # fmt: skip
 
 

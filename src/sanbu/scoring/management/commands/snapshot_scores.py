@@ -19,7 +19,7 @@ from sanbu.core.actor import SYSTEM, Actor
 from sanbu.core.errors import SanbuError
 from sanbu.orgs.models import Department, Jurisdiction
 from sanbu.orgs.selectors import actor_for_user
-from sanbu.scoring.services import snapshot_build, tree_for
+from sanbu.scoring.services import month_of, snapshot_build, tree_for
 
 ALTERNATIVE = "dimensions"
 
@@ -43,6 +43,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         month = opts["month"] or _previous_month()
+        try:
+            month_of(month)
+        except SanbuError as exc:
+            raise CommandError(exc.message) from None
         actor = _actor(opts["username"])
         codes = opts["jurisdiction"] or sorted(
             set(Department.objects.values_list("jurisdiction_id", flat=True))
