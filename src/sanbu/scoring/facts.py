@@ -204,52 +204,74 @@ def _conflicts(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
     return {"conflicts_open": _count(qs, "claimant_id")}
 
 
-def _projects(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
+@dataclass(frozen=True)
+class ProjectGates:
+    """A project's facts and decisions on a day for the gates that apply at its stage: F (拨款) always; C
+    (建设) while it is built; K (验收) once it asked for acceptance (before that its trial run, materials
+    and panel are not yet due, and every project under construction would fail it); E (绩效) once
+    accepted."""
+
+    facts: dict[str, Any]  # gate letter → that gate's facts
+    decisions: list[Any]
+
+    @property
+    def blocks(self) -> list[Any]:
+        return [d for d in self.decisions if d.blocks]
+
+
+def project_gates(projects: Sequence[Project], day: dt.date) -> dict[int, ProjectGates]:
+    """``ProjectGates`` of each approved or accepted project, facts from the lifecycle's batch builders."""
     from sanbu.policy.gates import evaluate
-    from sanbu.policy.rules.funds import report_status
     from sanbu.projects import acceptance, construction, evaluation, funds, steps
+
+    if not projects:
+        return {}
+    building = [p for p in projects if p.state == ProjectState.APPROVED]
+    done = [p for p in projects if p.state == ProjectState.ACCEPTED]
+    applied = set(
+        Lifecycle.objects.filter(project__in=building, applied_on__lte=day).values_list("project_id", flat=True)
+    )
+    built: dict[str, dict[int, Any]] = {
+        "F": funds.funds_facts_many(projects, day),
+        "C": construction.construction_facts_many(building, day),
+        "K": acceptance.acceptance_facts_many([p for p in building if p.pk in applied], day),
+        "E": evaluation.evaluation_facts_many(done, day),
+    }
+    rulesets: dict[str, Any] = {}
+    out: dict[int, ProjectGates] = {}
+    for p in projects:
+        rs = rulesets.get(p.jurisdiction_id)
+        if rs is None:
+            rs = rulesets[p.jurisdiction_id] = steps.ruleset_of(p)
+        facts = {letter: made[p.pk] for letter, made in built.items() if p.pk in made}
+        out[p.pk] = ProjectGates(facts, [d for letter, f in facts.items() for d in evaluate(letter, f, rs)])
+    return out
+
+
+def _projects(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
+    from sanbu.policy.rules.funds import report_status
+    from sanbu.projects import construction, steps
 
     projects = list(
         Project.objects.filter(unit_id__in=dept_ids, decided_at__lt=m.cutoff,
                                state__in=(ProjectState.APPROVED, ProjectState.ACCEPTED))
     )  # fmt: skip
     out: dict[str, Counter[int]] = defaultdict(Counter)
-    if projects:
-        building = [p for p in projects if p.state == ProjectState.APPROVED]
-        done = [p for p in projects if p.state == ProjectState.ACCEPTED]
-        # gate K judges a project that asked for acceptance: before that its trial run, materials and panel
-        # are not yet due, and every project under construction would fail it
-        applied = set(
-            Lifecycle.objects.filter(project__in=building, applied_on__lte=m.judged).values_list("project_id",
-                                                                                                  flat=True)
-        )  # fmt: skip
-        built: dict[str, dict[int, Any]] = {
-            "F": funds.funds_facts_many(projects, m.judged),
-            "C": construction.construction_facts_many(building, m.judged),
-            "K": acceptance.acceptance_facts_many([p for p in building if p.pk in applied], m.judged),
-            "E": evaluation.evaluation_facts_many(done, m.judged),
-        }
-        rulesets: dict[str, Any] = {}
-        for p in projects:
-            rs = rulesets.get(p.jurisdiction_id)
-            if rs is None:
-                rs = rulesets[p.jurisdiction_id] = steps.ruleset_of(p)
-            blocked = any(
-                d.blocks
-                for letter, made in built.items()
-                if p.pk in made
-                for d in evaluate(letter, made[p.pk], rs)
-            )
-            out["projects_checked"][p.unit_id] += 1
-            out["projects_passing"][p.unit_id] += not blocked
-            out["funds_approved"][p.unit_id] += p.approved_amount or p.amount
-            c = built["C"].get(p.pk)
-            if c is not None:
-                c = filed_by(c, m.judged)
-                status = report_status(c, construction.report_cadence(rs, c.pilot),
-                                       int(rs.parameters["projects.report_grace_days"].value))  # fmt: skip
-                out["reports_due"][p.unit_id] += len(status.on_time) + len(status.late) + len(status.missing)
-                out["reports_overdue"][p.unit_id] += len(status.missing)
+    gates = project_gates(projects, m.judged)
+    rulesets: dict[str, Any] = {}
+    for p in projects:
+        g = gates[p.pk]
+        out["projects_checked"][p.unit_id] += 1
+        out["projects_passing"][p.unit_id] += not g.blocks
+        out["funds_approved"][p.unit_id] += p.approved_amount or p.amount
+        c = g.facts.get("C")
+        if c is not None:
+            rs = rulesets.get(p.jurisdiction_id) or rulesets.setdefault(p.jurisdiction_id, steps.ruleset_of(p))
+            c = filed_by(c, m.judged)
+            status = report_status(c, construction.report_cadence(rs, c.pilot),
+                                   int(rs.parameters["projects.report_grace_days"].value))  # fmt: skip
+            out["reports_due"][p.unit_id] += len(status.on_time) + len(status.late) + len(status.missing)
+            out["reports_overdue"][p.unit_id] += len(status.missing)
     recovered = (
         LedgerEntry.objects.filter(project__unit_id__in=dept_ids, kind=EntryKind.RECOVERY, booked_on__lte=m.judged)
         .values("project__unit_id").annotate(total=Sum("amount")).values_list("project__unit_id", "total")

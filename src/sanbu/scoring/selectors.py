@@ -26,7 +26,7 @@ from sanbu.core.errors import NotFound
 from sanbu.orgs.models import Department, Jurisdiction
 
 from . import trees
-from .facts import CYCLE_DAYS, REGISTERED, Month
+from .facts import CYCLE_DAYS, REGISTERED, Month, project_gates
 from .models import VIEW, ExternalScore, Score, Snapshot, Task, TaskKind
 from .services import month_of, tree_for
 from .vocabulary import FACT_NAMES
@@ -453,25 +453,19 @@ def _lifecycle_link(pk: int) -> str:
 
 
 def project_blocks(projects: Sequence[Any], day: dt.date) -> dict[int, list[Any]]:
-    """The blocking decisions of each project's gates and checks on ``day`` (F for all; C and K while it is
-    built; E and the O&M gate of its systems once accepted), with the batch builders of the lifecycle."""
+    """The blocking decisions of each project on ``day``: its gates at its stage (``facts.project_gates``)
+    and, once accepted, the O&M gate of its systems."""
     from sanbu.inventory.models import InformationSystem, SystemStatus
     from sanbu.policy.gates import evaluate
-    from sanbu.projects import acceptance, construction, evaluation, funds, operations, steps
+    from sanbu.projects import operations, steps
     from sanbu.projects.models import Project, ProjectState
 
     if not projects:
         return {}
-    building = [p for p in projects if p.state == ProjectState.APPROVED]
-    done = [p for p in projects if p.state == ProjectState.ACCEPTED]
-    built: dict[str, dict[int, Any]] = {
-        "F": funds.funds_facts_many(projects, day),
-        "C": construction.construction_facts_many(building, day),
-        "K": acceptance.acceptance_facts_many(building, day),
-        "E": evaluation.evaluation_facts_many(done, day),
-    }
+    gates = project_gates(projects, day)
+    done = [p.pk for p in projects if p.state == ProjectState.ACCEPTED]
     systems_of: dict[int, list[int]] = defaultdict(list)
-    for pid, sid in Project.systems.through.objects.filter(project_id__in=[p.pk for p in done]).values_list(
+    for pid, sid in Project.systems.through.objects.filter(project_id__in=done).values_list(
         "project_id", "informationsystem_id"
     ):
         systems_of[pid].append(sid)
@@ -480,17 +474,12 @@ def project_blocks(projects: Sequence[Any], day: dt.date) -> dict[int, list[Any]
                                          status=SystemStatus.RUNNING)
     )  # fmt: skip
     o_facts = operations.operations_facts_many(running, day.year, day) if running else {}
-    rulesets: dict[str, Any] = {}
     out: dict[int, list[Any]] = {}
     for p in projects:
-        rs = rulesets.get(p.jurisdiction_id)
-        if rs is None:
-            rs = rulesets[p.jurisdiction_id] = steps.ruleset_of(p)
-        blocks = [d for letter, made in built.items() if p.pk in made for d in evaluate(letter, made[p.pk], rs)
-                  if d.blocks]  # fmt: skip
+        blocks = list(gates[p.pk].blocks)
         for sid in systems_of.get(p.pk, []):
             if sid in o_facts:
-                blocks += [d for d in evaluate("O", o_facts[sid], rs) if d.blocks]
+                blocks += [d for d in evaluate("O", o_facts[sid], steps.ruleset_of(p)) if d.blocks]
         out[p.pk] = blocks
     return out
 
