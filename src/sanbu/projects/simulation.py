@@ -6,9 +6,9 @@ one build of the facts.
 Which gates a project is simulated on follows where it stands:
 
 - submitted, in review, reviewed: S 申报 and A 立项 (the money: the amount applied for);
-- approved: F 拨款 with its next scheduled tranche as the request, C 建设 and K 验收 (the money: the
+- approved and accepted: the gates of their stage (``stages``: F 拨款 with the next scheduled tranche as
+  the request, C 建设 while built, K 验收 once applied for, E 绩效评价 once accepted; the money: the
   approved amount);
-- accepted: F (a post-subsidy project is paid after evaluation) and E 绩效评价;
 - every running system: O 运维经费 for the current year (the money: the O&M funds requested).
 """
 
@@ -30,7 +30,7 @@ from sanbu.policy.gates import evaluate
 from sanbu.policy.rulesets import Ruleset
 from sanbu.policy.simulate import Difference, difference, summarize
 
-from . import acceptance, construction, evaluation, facts, funds, operations
+from . import facts, operations, stages
 from .models import OperationsReview, Project, ProjectState, Tranche, TrancheState
 
 REVIEWING = (ProjectState.SUBMITTED, ProjectState.IN_REVIEW, ProjectState.REVIEWED)
@@ -109,26 +109,11 @@ def simulate_projects(pairs: dict[str, Pair], places: dict[str, str], today: dat
     built = [pk for s in (ProjectState.APPROVED, ProjectState.ACCEPTED) for pk in by_state[s]]
     if built:
         projects = list(Project.objects.filter(pk__in=built))
-        requested = _next_tranches(built)
-        funded = funds.funds_facts_many(projects, today, requested=requested)
-        constructing = construction.construction_facts_many(
-            [p for p in projects if p.state == ProjectState.APPROVED], today
-        )
-        accepting = acceptance.acceptance_facts_many(
-            [p for p in projects if p.state == ProjectState.APPROVED], today
-        )
-        evaluated = evaluation.evaluation_facts_many(
-            [p for p in projects if p.state == ProjectState.ACCEPTED], today
-        )
+        staged = stages.stage_facts(projects, today, requested=_next_tranches(built))
         for p in projects:
             pair = pair_of(p.pk)
-            money = p.approved_amount or p.amount
-            before, after = _both("F", funded[p.pk], pair) if p.pk in funded else ([], [])
-            for letter, made in (("C", constructing), ("K", accepting), ("E", evaluated)):
-                if p.pk in made:
-                    b, a = _both(letter, made[p.pk], pair)
-                    before, after = before + b, after + a
-            _collect(diffs, p.pk, money, before, after)
+            before, after = stages.decide(staged[p.pk], pair[0]), stages.decide(staged[p.pk], pair[1])
+            _collect(diffs, p.pk, p.approved_amount or p.amount, before, after)
     return len(rows), _sort(diffs), rows
 
 

@@ -36,7 +36,8 @@ from sanbu.exchange.models import DataNeed, Objection, ShareRequest, UsageDay
 from sanbu.inventory.models import InformationSystem, SystemStatus
 from sanbu.inventory.selectors import docked_many
 from sanbu.orgs.models import Department
-from sanbu.projects.models import EntryKind, LedgerEntry, Lifecycle, Project, ProjectState
+from sanbu.projects.models import EntryKind, LedgerEntry, Project, ProjectState
+from sanbu.projects.stages import project_gates
 
 from .formula import Number
 from .models import ExternalScore, Source
@@ -202,50 +203,6 @@ def _conflicts(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
     still_open = Q(resolved_at__isnull=True) | Q(resolved_at__gte=m.cutoff)
     qs = ElementConflict.objects.filter(claimant_id__in=dept_ids, created_at__lt=m.cutoff).filter(still_open)
     return {"conflicts_open": _count(qs, "claimant_id")}
-
-
-@dataclass(frozen=True)
-class ProjectGates:
-    """A project's facts and decisions on a day for the gates that apply at its stage: F (拨款) always; C
-    (建设) while it is built; K (验收) once it asked for acceptance (before that its trial run, materials
-    and panel are not yet due, and every project under construction would fail it); E (绩效) once
-    accepted."""
-
-    facts: dict[str, Any]  # gate letter → that gate's facts
-    decisions: list[Any]
-
-    @property
-    def blocks(self) -> list[Any]:
-        return [d for d in self.decisions if d.blocks]
-
-
-def project_gates(projects: Sequence[Project], day: dt.date) -> dict[int, ProjectGates]:
-    """``ProjectGates`` of each approved or accepted project, facts from the lifecycle's batch builders."""
-    from sanbu.policy.gates import evaluate
-    from sanbu.projects import acceptance, construction, evaluation, funds, steps
-
-    if not projects:
-        return {}
-    building = [p for p in projects if p.state == ProjectState.APPROVED]
-    done = [p for p in projects if p.state == ProjectState.ACCEPTED]
-    applied = set(
-        Lifecycle.objects.filter(project__in=building, applied_on__lte=day).values_list("project_id", flat=True)
-    )
-    built: dict[str, dict[int, Any]] = {
-        "F": funds.funds_facts_many(projects, day),
-        "C": construction.construction_facts_many(building, day),
-        "K": acceptance.acceptance_facts_many([p for p in building if p.pk in applied], day),
-        "E": evaluation.evaluation_facts_many(done, day),
-    }
-    rulesets: dict[str, Any] = {}
-    out: dict[int, ProjectGates] = {}
-    for p in projects:
-        rs = rulesets.get(p.jurisdiction_id)
-        if rs is None:
-            rs = rulesets[p.jurisdiction_id] = steps.ruleset_of(p)
-        facts = {letter: made[p.pk] for letter, made in built.items() if p.pk in made}
-        out[p.pk] = ProjectGates(facts, [d for letter, f in facts.items() for d in evaluate(letter, f, rs)])
-    return out
 
 
 def _projects(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:

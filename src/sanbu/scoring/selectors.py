@@ -24,9 +24,10 @@ from django.utils import timezone
 from sanbu.core.actor import Actor, Scope, jurisdiction_prefix
 from sanbu.core.errors import NotFound
 from sanbu.orgs.models import Department, Jurisdiction
+from sanbu.projects.stages import project_gates
 
 from . import trees
-from .facts import CYCLE_DAYS, REGISTERED, Month, project_gates
+from .facts import CYCLE_DAYS, REGISTERED, Month
 from .models import VIEW, ExternalScore, Score, Snapshot, Task, TaskKind
 from .services import month_of, tree_for
 from .vocabulary import FACT_NAMES
