@@ -512,13 +512,15 @@ def generate_lifecycle(rng: random.Random, projects: list[Any], systems: list[An
             done = p.pk in accepted_ids
             started = decided + timedelta(days=rng.randrange(10, 200)) if done or rng.random() < 0.85 else None
             trial = (decided + timedelta(days=rng.randrange(200, 380))) if done or rng.random() < 0.3 else None
-            trial = trial if trial is None or trial < today else None
+            trial = trial if trial is None or trial < today - timedelta(days=190) else None
+            applied = trial is not None and rng.random() < 0.6
             lifecycles.append(Lifecycle(
                 project_id=p.pk, started_on=started if started and started < today else None,
                 responsible_person="张三" if rng.random() < 0.95 else "", implementing_body=p.unit_id and "信息中心",
                 supervisor_unit="山东监理公司" if rng.random() < 0.8 else "",
                 trial_run_started=trial,
-                trial_run_ended=trial + timedelta(days=183) if trial and done else None,
+                trial_run_ended=trial + timedelta(days=183) if trial and (done or applied) else None,
+                applied_on=trial + timedelta(days=190) if trial and (done or applied) else None,
                 final_inspection_done=done, dengbao_tested=done or rng.random() < 0.5,
                 materials=["construction_summary", "sharing_report", "financial_report"] if trial else [],
                 panel_members=5 if done else 0, panel_third_party=4 if done else 0,
