@@ -792,57 +792,52 @@ def _conflicts(dept: Department) -> RowGroup:
     return RowGroup("conflicts", "未解决的一数一源冲突", rows)
 
 
+@dataclass(frozen=True)
+class _Due:
+    """How to list one kind of item with a deadline: owner and answer fields, words, and each row's text."""
+
+    title: str
+    owner: str
+    answered: str
+    verb: str  # 答复 / 处理
+    related: tuple[str, ...]
+    label: Any  # item → its text
+    link: str  # with {pk}
+
+
+_DUE = {
+    "requests": _Due("未按期答复的共享申请", "provider_department", "answered_at", "答复",
+                     ("consumer_department", "resource"),
+                     lambda r: f"{r.consumer_department.name}申请“{r.resource.name}”", "/exchange/inbox/?request={pk}"),
+    "objections": _Due("未按期处理的数据异议", "provider_department", "answered_at", "处理", ("resource",),
+                       lambda o: f"“{o.resource.name}”的数据异议", "/exchange/objections/{pk}/"),
+    "needs": _Due("未按期答复的供需对接需求", "routed_to", "closed_at", "答复", (),
+                  lambda n: f"数据需求“{n.title}”", "/exchange/needs/{pk}/"),
+}  # fmt: skip
+
+
 def _late(dept: Department, kind: str, m: Month) -> RowGroup:
-    """Items whose deadline falls in the month and that were not answered by it (late or still open)."""
+    """Items whose deadline falls in the month and that were not answered by it (late or still open): the
+    rows behind ``requests_on_time``, ``objections_on_time`` and ``needs_on_time``."""
     from sanbu.exchange.models import DataNeed, Objection, ShareRequest
 
+    spec = _DUE[kind if kind in _DUE else "needs"]
+    model: Any = {"requests": ShareRequest, "objections": Objection}.get(kind, DataNeed)
     zone = ZoneInfo(settings.TIME_ZONE)
     until = min(m.last, timezone.localdate())
+    qs = model.objects.filter(**{spec.owner: dept}, due_date__gte=m.first, due_date__lte=until).order_by(
+        "due_date", "pk"
+    )
+    if spec.related:  # (select_related() with no names would follow every foreign key)
+        qs = qs.select_related(*spec.related)
     rows: list[Row] = []
-    if kind == "requests":
-        title = "未按期答复的共享申请"
-        qs: Any = ShareRequest.objects.filter(provider_department=dept, due_date__gte=m.first, due_date__lte=until) \
-            .select_related("consumer_department", "resource").order_by("due_date", "pk")  # fmt: skip
-        for r in qs:
-            if r.answered_at is None or r.answered_at.astimezone(zone).date() > r.due_date:
-                state = (
-                    "尚未答复"
-                    if r.answered_at is None
-                    else f"{r.answered_at.astimezone(zone):%Y-%m-%d} 答复（逾期）"
-                )
-                rows.append(Row(f"{r.consumer_department.name}申请“{r.resource.name}”", f"答复期限 {r.due_date} · {state}",
-                                f"/exchange/inbox/?request={r.pk}"))  # fmt: skip
-    elif kind == "objections":
-        title = "未按期处理的数据异议"
-        qs = Objection.objects.filter(provider_department=dept, due_date__gte=m.first, due_date__lte=until) \
-            .select_related("resource").order_by("due_date", "pk")  # fmt: skip
-        for o in qs:
-            if o.answered_at is None or o.answered_at.astimezone(zone).date() > o.due_date:
-                state = (
-                    "尚未处理"
-                    if o.answered_at is None
-                    else f"{o.answered_at.astimezone(zone):%Y-%m-%d} 处理（逾期）"
-                )
-                rows.append(Row(f"“{o.resource.name}”的数据异议", f"处理期限 {o.due_date} · {state}",
-                                f"/exchange/objections/{o.pk}/"))  # fmt: skip
-    else:
-        title = "未按期答复的供需对接需求"
-        qs = DataNeed.objects.filter(routed_to=dept, due_date__gte=m.first, due_date__lte=until).order_by(
-            "due_date", "pk"
-        )
-        for n in qs:
-            if n.closed_at is None or n.closed_at.astimezone(zone).date() > n.due_date:
-                state = (
-                    "尚未答复"
-                    if n.closed_at is None
-                    else f"{n.closed_at.astimezone(zone):%Y-%m-%d} 答复（逾期）"
-                )
-                rows.append(
-                    Row(
-                        f"数据需求“{n.title}”", f"答复期限 {n.due_date} · {state}", f"/exchange/needs/{n.pk}/"
-                    )
-                )
-    return RowGroup(kind, title, rows)
+    for item in qs:
+        at = getattr(item, spec.answered)
+        if at is None or at.astimezone(zone).date() > item.due_date:
+            state = f"尚未{spec.verb}" if at is None else f"{at.astimezone(zone):%Y-%m-%d} {spec.verb}（逾期）"
+            rows.append(Row(spec.label(item), f"{spec.verb}期限 {item.due_date} · {state}",
+                            spec.link.format(pk=item.pk)))  # fmt: skip
+    return RowGroup(kind, spec.title, rows)
 
 
 def _systems(dept: Department, kind: str, title: str) -> RowGroup:
