@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, Q, QuerySet, Value, When
@@ -244,4 +245,42 @@ def panel_progress(project_ids: list[int]) -> dict[int, tuple[int, int]]:
     )
     for r in rows:
         out[r["project_id"]] = (r["scored"], r["drawn"])
+    return out
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One project in the register of results owned by the government (成果登记, PRJ-E3)."""
+
+    project: Project
+    deliverables: list[Any]  # Deliverable rows, by kind
+    missing: list[str]  # required kinds (ruleset ``projects.required_deliverables``) not registered, in words
+    contract_assigns_ip: bool
+
+
+def deliverable_register(*, actor: Actor, jurisdiction: str = "", kind: str = "") -> list[RegisterEntry]:
+    """Accepted projects the actor sees (of ``jurisdiction`` and below, when given) with the results
+    registered as the government's and those still missing; ``kind`` keeps the projects holding that kind."""
+    from sanbu.core.actor import jurisdiction_prefix
+    from sanbu.policy.rules.acceptance import DELIVERABLES, REQUIRED_DELIVERABLES
+
+    from .models import Deliverable
+    from .steps import ruleset_of
+
+    projects = Project.objects.visible_to(actor).filter(state=ProjectState.ACCEPTED).select_related("unit")
+    if jurisdiction:
+        projects = projects.filter(jurisdiction__code__startswith=jurisdiction_prefix(jurisdiction))
+    if kind:
+        projects = projects.filter(deliverables__kind=kind)
+    chosen = list(projects.order_by("unit__name", "name")[:1000])
+    held: dict[int, list[Deliverable]] = {}
+    for d in Deliverable.objects.filter(project__in=chosen).order_by("kind", "id"):
+        held.setdefault(d.project_id, []).append(d)
+    ip = dict(Lifecycle.objects.filter(project__in=chosen).values_list("project_id", "contract_assigns_ip"))
+    out = []
+    for p in chosen:
+        required = ruleset_of(p).parameters[REQUIRED_DELIVERABLES].value
+        have = {d.kind for d in held.get(p.pk, [])}
+        out.append(RegisterEntry(p, held.get(p.pk, []), [DELIVERABLES.get(k, k) for k in required if k not in have],
+                                 bool(ip.get(p.pk))))  # fmt: skip
     return out

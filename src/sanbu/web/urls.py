@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
 from .views import apps, catalog, elements, home, needs, projects_docs, requests, review, steward
+from .views import deliverables as deliverable_views
 from .views import inventory as inventory_views
 from .views import lifecycle as lifecycle_views
 from .views import projects as project_views
@@ -85,6 +86,7 @@ urlpatterns = [
     path("dashboard/", include("sanbu.web.views.dashboard")),
     path("dashboard/", include("sanbu.web.views.scoring_docs")),
     path("projects/plans/", lifecycle_views.plans, name="project-plans"),
+    path("projects/deliverables/", deliverable_views.deliverable_register, name="project-deliverables"),
     path("projects/plans/<id:pk>/", lifecycle_views.plan_detail, name="project-plan"),
     path("projects/funds/", lifecycle_views.funds_desk, name="project-funds"),
     path("projects/operations/", lifecycle_views.operations_page, name="project-operations"),
