@@ -32,18 +32,31 @@ from sanbu.catalog.models import MountKind, Resource
 from sanbu.catalog.models import ResourceState as CatalogState
 from sanbu.core import audit
 from sanbu.core.actor import Actor
-from sanbu.core.errors import Conflict, FieldError, raise_if_blocked, text_problem
+from sanbu.core.errors import Conflict, FieldError, NotFound, PermissionDenied, raise_if_blocked, text_problem
 from sanbu.inventory.models import InformationSystem, SystemStatus
 from sanbu.inventory.selectors import docked_many
 from sanbu.orgs.models import Department
 from sanbu.policy.decisions import Decision
 from sanbu.policy.facts import ResourceState
 from sanbu.policy.lifecycle_facts_k import AcceptanceFacts, AcceptancePanel, PromisedResource
+from sanbu.policy.panel import recuse
 from sanbu.policy.rules.acceptance import MATERIALS, evaluate_k
 from sanbu.policy.rulesets import Ruleset
 
 from . import steps
-from .models import APPLY, REVIEW, Direction, Lifecycle, Project, ProjectResource, ProjectState
+from .models import (
+    APPLY,
+    REVIEW,
+    SCORE,
+    AcceptanceConclusion,
+    AcceptanceReview,
+    Direction,
+    Lifecycle,
+    Project,
+    ProjectResource,
+    ProjectState,
+)
+from .services import expert_pool
 
 CONFIRMATION = "sharing_confirmation"  # the K3 material the authority's confirmation provides
 MISSING_LABEL = "不在目录中"
@@ -526,6 +539,9 @@ def panel_record(*, actor: Actor, project_id: int, members: int, third_party: in
     large enough and third-party enough is PRJ-K4's to say at the decision."""
     project, lc = _locked(project_id, actor, REVIEW)
     steps.require_state(project, [ProjectState.APPROVED], "组织验收小组")
+    if AcceptanceReview.objects.filter(project=project).exists():
+        raise Conflict("projects.acceptance.panel_appointed",
+                       "已在线指派验收专家，验收小组组成以指派为准，不能另行登记；如需调整请重新指派。")  # fmt: skip
     errors: list[FieldError | None] = [text_problem(names, 500, "names", "验收小组成员", required=True)]
     if not 1 <= members <= MAX_PANEL:
         errors.append(FieldError("members", "out_of_range", f"验收小组人数应在 1 到 {MAX_PANEL} 之间。"))
@@ -545,12 +561,18 @@ def acceptance_decide(*, actor: Actor, project_id: int, expected_version: int | 
     """Decide acceptance through gate K (PRJ-K1..K5) as of ``on``: a block raises ``RuleBlocked`` and
     nothing is written; a pass makes the project 已验收, records the decisions (gate record K) and returns
     the warnings. The promised resources are read from the catalog now: a confirmation on record does
-    not help a resource unpublished since. ``expected_version``: the project's."""
+    not help a resource unpublished since. ``expected_version``: the project's.
+
+    A panel appointed online (``panel_appoint``) must have reviewed first: a Conflict
+    (``projects.acceptance.panel_pending``) while anyone has not submitted, and
+    (``projects.acceptance.panel_disagrees``) when half or more disagree. A panel held offline
+    (``panel_record``, no appointments) leaves the decision to gate K alone."""
     project, lc = _locked(project_id, actor, REVIEW)
     steps.check_version(project, expected_version)
     steps.require_state(project, [ProjectState.APPROVED], "作出验收决定")
     if lc.applied_on is None:
         raise Conflict("projects.acceptance.not_applied", "项目单位尚未提出竣工验收申请，不能作出验收决定。")
+    panel = _panel_verdict(project)
     steps.raise_errors([text_problem(opinion, 1000, "opinion", "验收意见", required=True)])
     on = on or steps.today()
     if on < lc.applied_on:
@@ -572,8 +594,158 @@ def acceptance_decide(*, actor: Actor, project_id: int, expected_version: int | 
     steps.record_gate(project, "K", rs, f, ds, actor)
     audit.record(actor=actor, action="projects.project.accept", obj=project, before=before,
                  after={**audit.snapshot(project, PROJECT_FIELDS), "lifecycle": _snapshot(lc),
-                        "decisions": [d.as_dict() for d in ds]})  # fmt: skip
+                        "decisions": [d.as_dict() for d in ds], "panel_reviews": panel})  # fmt: skip
     return project, warnings
+
+
+# --- the panel online: appointed from the pool, each expert's conclusion -----------------------------
+
+
+def _panel_verdict(project: Project) -> list[dict[str, Any]]:
+    """The appointed panel's conclusions, or a Conflict while someone has not submitted or when half or more
+    disagree. Empty when no one was appointed (a panel held offline)."""
+    rows = list(
+        AcceptanceReview.objects.filter(project=project).order_by("id")
+        .values("expert_id", "expert__name", "third_party", "conclusion")
+    )  # fmt: skip
+    if not rows:
+        return []
+    pending = sum(1 for r in rows if not r["conclusion"])
+    if pending:
+        raise Conflict(
+            "projects.acceptance.panel_pending",
+            f"验收小组还有 {pending} 名专家未提交验收意见（共 {len(rows)} 名），全部提交后才能作出验收决定。",
+            pending=pending, members=len(rows),
+        )  # fmt: skip
+    against = sum(1 for r in rows if r["conclusion"] == AcceptanceConclusion.DISAGREE)
+    if against * 2 >= len(rows):
+        raise Conflict(
+            "projects.acceptance.panel_disagrees",
+            f"验收小组 {len(rows)} 名专家中有 {against} 名不同意通过验收（达到半数），不能作出验收通过决定。",
+            disagree=against, members=len(rows),
+        )  # fmt: skip
+    return [
+        {"expert": r["expert_id"], "name": r["expert__name"], "third_party": r["third_party"],
+         "conclusion": r["conclusion"]}
+        for r in rows
+    ]  # fmt: skip
+
+
+@transaction.atomic
+def panel_appoint(*, actor: Actor, project_id: int, expert_ids: list[int],
+                  expected_version: int | None = None) -> Lifecycle:  # fmt: skip
+    """Appoint the acceptance panel (验收小组) from the active experts of the project's jurisdiction pool
+    (county, city, province), recusing the unit's own staff and experts who declared a conflict with it.
+    Replaces an earlier appointment as long as no one has reviewed. The lifecycle's panel composition
+    (members, third-party experts, names) follows the appointments, so PRJ-K4 judges the real panel.
+    ``expected_version``: the lifecycle's."""
+    project, lc = _locked(project_id, actor, REVIEW)
+    steps.check_version(lc, expected_version)
+    steps.require_state(project, [ProjectState.APPROVED], "指派验收专家")
+    ids = list(dict.fromkeys(int(i) for i in expert_ids))
+    experts, pool = expert_pool(project)
+    by_id = {e.pk: e for e in experts}
+    errors: list[FieldError | None] = []
+    if not ids:
+        errors.append(FieldError("expert_ids", "required", "请至少选择一名验收专家。"))
+    elif len(ids) > MAX_PANEL:
+        errors.append(FieldError("expert_ids", "out_of_range", f"验收专家不能超过 {MAX_PANEL} 名。"))
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        errors.append(FieldError(
+            "expert_ids", "not_in_pool",
+            f"所选专家不在本地区专家库中或已出库（编号 {'、'.join(map(str, unknown[:10]))}）。",
+        ))  # fmt: skip
+    _, recused = recuse([c for c in pool if c.id in ids], project.unit_id)
+    for r in recused:
+        e = by_id[r.id]
+        errors.append(FieldError("expert_ids", "recused", f"{e.name}（{e.employer}）：{r.reason}。"))
+    steps.raise_errors(errors)
+    existing = list(AcceptanceReview.objects.select_for_update().filter(project=project).order_by("id"))
+    reviewed = [r for r in existing if r.reviewed_at is not None]
+    if reviewed:
+        raise Conflict(
+            "projects.acceptance.panel_reviewed",
+            f"已有 {len(reviewed)} 名验收专家提交意见，不能重新指派验收小组。", reviewed=len(reviewed),
+        )  # fmt: skip
+    chosen = [by_id[i] for i in ids]
+    before = {**_snapshot(lc), "appointed": [r.expert_id for r in existing]}
+    AcceptanceReview.objects.filter(pk__in=[r.pk for r in existing]).delete()
+    now, who = timezone.now(), actor.username[:150]
+    AcceptanceReview.objects.bulk_create([
+        AcceptanceReview(project=project, expert=e, third_party=e.third_party, appointed_at=now, appointed_by=who)
+        for e in chosen
+    ])  # fmt: skip
+    lc.panel_members = len(chosen)
+    lc.panel_third_party = sum(1 for e in chosen if e.third_party)
+    names = "、".join(f"{e.name}（{e.employer}{'，第三方' if e.third_party else ''}）" for e in chosen)
+    lc.panel_names = names if len(names) <= 500 else names[:499] + "…"
+    return _save(actor, lc, "panel_appoint", before, appointed=[e.pk for e in chosen])
+
+
+def _review_missing(review_id: int | None = None) -> NotFound:
+    return NotFound("projects.acceptance_review.not_found", "验收任务不存在或不属于您。", id=review_id)
+
+
+@transaction.atomic
+def acceptance_review(*, actor: Actor, review_id: int, conclusion: str, opinion: str) -> AcceptanceReview:
+    """An appointed expert's conclusion on the acceptance (同意通过验收 or 不同意) with an opinion, once.
+    Only the expert themself (``projects.expert.score``); anyone else: NotFound."""
+    project_id = AcceptanceReview.objects.filter(pk=review_id).values_list("project_id", flat=True).first()
+    # the project first (appointing locks it too), then the review as it stands under that lock
+    project = Project.objects.select_for_update().filter(pk=project_id).first() if project_id else None
+    r = AcceptanceReview.objects.select_for_update().select_related("expert").filter(pk=review_id).first()
+    if (
+        project is None or r is None or actor.user_id is None or r.expert.user_id != actor.user_id
+        or not actor.may(SCORE)
+    ):  # fmt: skip
+        raise _review_missing(review_id)
+    if r.reviewed_at is not None:
+        raise Conflict("projects.acceptance_review.submitted", "您已提交过验收意见，不能重复提交。")
+    steps.require_state(project, [ProjectState.APPROVED], "提交验收意见")
+    choices = (AcceptanceConclusion.AGREE, AcceptanceConclusion.DISAGREE)
+    steps.raise_errors([
+        None if conclusion in choices else
+        FieldError("conclusion", "invalid_choice", "请选择验收结论：同意通过验收或不同意。"),
+        text_problem(opinion, 2000, "opinion", "验收意见", required=True),
+    ])  # fmt: skip
+    before = {"review": r.pk, "expert": r.expert_id, "conclusion": r.conclusion}
+    r.conclusion, r.opinion, r.reviewed_at = conclusion, opinion.strip(), timezone.now()
+    r.save(update_fields=["conclusion", "opinion", "reviewed_at"])
+    audit.record(actor=actor, action="projects.acceptance.review", obj=project, before=before,
+                 after={"review": r.pk, "expert": r.expert_id, "conclusion": conclusion,
+                        "third_party": r.third_party})  # fmt: skip
+    return r
+
+
+def _tasks(actor: Actor) -> Any:
+    if actor.user_id is None or not actor.may(SCORE):
+        raise PermissionDenied("projects.acceptance_review.forbidden", "您不是评审专家。")
+    return AcceptanceReview.objects.filter(expert__user_id=actor.user_id).select_related(
+        "project", "project__unit", "expert"
+    )
+
+
+def acceptance_tasks(*, actor: Actor) -> list[AcceptanceReview]:
+    """The expert's own acceptance appointments: those still to review first, newest first."""
+    rows = list(_tasks(actor).order_by("-id"))
+    return sorted(rows, key=lambda r: r.reviewed_at is not None)
+
+
+def acceptance_task_get(*, actor: Actor, review_id: int) -> AcceptanceReview:
+    """One of the expert's own acceptance appointments; NotFound if missing or another's."""
+    try:
+        r = _tasks(actor).filter(pk=review_id).first()
+    except PermissionDenied:
+        r = None
+    if r is None:
+        raise _review_missing(review_id)
+    return r
+
+
+def panel_reviews(project: Project) -> list[AcceptanceReview]:
+    """The appointed panel of ``project`` with each expert's conclusion (for the pages)."""
+    return list(project.acceptance_reviews.select_related("expert").order_by("id"))
 
 
 @transaction.atomic
@@ -595,6 +767,7 @@ def report_file(*, actor: Actor, project_id: int, on: date | None = None) -> Lif
 __all__ = [
     "PromisedCheck", "SharingCheck", "SystemCheck", "acceptance_apply", "acceptance_decide",
     "acceptance_decisions", "acceptance_decisions_many", "acceptance_facts", "acceptance_facts_many",
-    "acceptance_prepare", "panel_record", "report_file", "resource_state", "sharing_check", "sharing_confirm",
+    "acceptance_prepare", "acceptance_review", "acceptance_task_get", "acceptance_tasks", "panel_appoint",
+    "panel_record", "panel_reviews", "report_file", "resource_state", "sharing_check", "sharing_confirm",
     "sharing_many", "trial_run_end", "trial_run_start",
 ]  # fmt: skip

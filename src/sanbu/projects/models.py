@@ -71,7 +71,9 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         if departments:
             visible |= Q(unit_id__in=departments)
         if actor.user_id is not None and actor.may(SCORE):
-            visible |= Q(assignments__expert__user_id=actor.user_id)
+            visible |= Q(assignments__expert__user_id=actor.user_id) | Q(
+                acceptance_reviews__expert__user_id=actor.user_id
+            )
         return self.filter(visible).distinct()
 
 
@@ -704,6 +706,41 @@ class Deliverable(models.Model):
 
     def __str__(self) -> str:
         return self.kind
+
+    def scope(self) -> Scope:
+        return self.project.scope()
+
+
+class AcceptanceConclusion(models.TextChoices):
+    NONE = "", "未提交"
+    AGREE = "agree", "同意通过验收"
+    DISAGREE = "disagree", "不同意"
+
+
+class AcceptanceReview(models.Model):
+    """One expert appointed to the acceptance panel (验收小组, PRJ-K4) from the jurisdiction's pool, and the
+    conclusion they submit. Written only by ``acceptance`` (``panel_appoint``, ``acceptance_review``);
+    ``third_party`` is copied from the expert when appointed, so the composition gate K read stays put."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="acceptance_reviews")
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="acceptance_reviews")
+    third_party = models.BooleanField("第三方专家", default=False)
+    conclusion = models.CharField(
+        "验收结论", max_length=16, choices=AcceptanceConclusion.choices, blank=True, default=""
+    )
+    opinion = models.TextField("验收意见", blank=True)
+    appointed_at = models.DateTimeField(default=timezone.now)
+    appointed_by = models.CharField(max_length=150)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "expert"], name="projects_acceptance_review_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"验收任务 {self.pk}"
 
     def scope(self) -> Scope:
         return self.project.scope()

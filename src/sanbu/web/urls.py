@@ -104,6 +104,11 @@ urlpatterns = [
     path("projects/resources/pick/", project_views.resource_pick, name="project-resource-pick"),
     path("projects/reviews/", project_views.reviews, name="project-reviews"),
     path("projects/reviews/<id:pk>/", project_views.review, name="project-review"),
+    path(
+        "projects/acceptance-reviews/<id:pk>/",
+        lifecycle_views.acceptance_review_page,
+        name="project-acceptance-review",
+    ),
     path("projects/experts/", project_views.experts, name="project-experts"),
     path("projects/experts/<id:pk>/active/", project_views.expert_active, name="project-expert-active"),
     path("projects/attachments/<id:pk>/", project_views.attachment_download, name="project-attachment"),

@@ -222,6 +222,12 @@ CALLS |= {  # the lifecycle: c["approved"] an approved project, c["accepted"] an
     _P + "acceptance.acceptance_decide": lambda c: {"project_id": c["approved"].pk, "expected_version": None,
                                                     "opinion": "x"},
     _P + "acceptance.report_file": lambda c: {"project_id": c["accepted"].pk},
+    _P + "acceptance.panel_appoint": lambda c: {"project_id": c["approved"].pk,
+                                                "expert_ids": [c["acceptance_review"].expert_id]},
+    _P + "acceptance.acceptance_review": lambda c: {"review_id": c["acceptance_review"].pk, "conclusion": "agree",
+                                                    "opinion": "x"},
+    _P + "acceptance.acceptance_tasks": lambda c: {},
+    _P + "acceptance.acceptance_task_get": lambda c: {"review_id": c["acceptance_review"].pk},
     _P + "operations.operations_request": lambda c: {"system_id": c["system"].pk, "year": _TODAY.year,
                                                      "requested_budget": 1},
     _P + "operations.operations_check": lambda c: {"jurisdiction": "370300", "year": _TODAY.year},
@@ -383,6 +389,14 @@ def _lifecycle_ctx(dept: Any, shared: Any) -> Ctx:
         "tranche": m.Tranche.objects.create(project=approved, number=1, amount=1, created_by="x"),
         "change": m.ChangeRequest.objects.create(project=approved, content="x", reason="x", requested_by="x"),
         "problem": m.Problem.objects.create(project=accepted, text="x", deadline=_TODAY, created_by="x"),
+        "acceptance_review": m.AcceptanceReview.objects.create(
+            project=approved,
+            expert=m.Expert.objects.create(
+                jurisdiction_id=dept.jurisdiction_id, name="验收专家", employer="x"
+            ),
+            third_party=True,
+            appointed_by="x",
+        ),
     }
 
 

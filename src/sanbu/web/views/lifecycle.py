@@ -45,7 +45,9 @@ from sanbu.projects.models import (
     FUNDS_MANAGE,
     PLAN_MANAGE,
     REVIEW,
+    SCORE,
     VIEW,
+    AcceptanceConclusion,
     AnnualPlan,
     ChangeRequest,
     FundingMode,
@@ -59,6 +61,7 @@ from sanbu.projects.models import (
     Tranche,
     TrancheState,
 )
+from sanbu.projects.services import expert_pool
 from sanbu.projects.steps import lifecycle_of
 from sanbu.projects.steps import today as local_today
 
@@ -158,8 +161,15 @@ def _unit_steps(p: Project) -> list[Step]:
     ]  # fmt: skip
 
 
+def _pool_choices(p: Project) -> list[tuple[str, str]]:
+    """The active experts of the project's jurisdiction pool, with employer and whether third-party."""
+    experts, _ = expert_pool(p)
+    return [(str(e.pk), f"{e.name}（{e.employer}{'，第三方' if e.third_party else ''}）") for e in experts]
+
+
 def _authority_steps(p: Project) -> list[Step]:
     lc = lifecycle_of(p)
+    reviews = acceptance.panel_reviews(p) if p.state == ProjectState.APPROVED else []
     if p.state != ProjectState.APPROVED:
         return [
             Step("file_report", "验收报告备案", lambda a, pk, v, ver: acceptance.report_file(actor=a, project_id=pk),
@@ -180,6 +190,14 @@ def _authority_steps(p: Project) -> list[Step]:
              lambda a, pk, v, ver: acceptance.sharing_confirm(actor=a, project_id=pk, expected_version=ver),
              hint="PRJ-K2：按平台记录核对项目承诺提供的每项资源已注册、挂接、发布，系统已对接共享平台；确认时冻结当时的事实。",
              button="确认", versioned=True, done="已确认数据共享情况，快照已存档。"),
+        Step("panel_appoint", "指派验收专家",
+             lambda a, pk, v, ver: acceptance.panel_appoint(actor=a, project_id=pk, expected_version=ver,
+                                                            expert_ids=[int(x) for x in v["expert_ids"]]),
+             fields=(Field("expert_ids", "验收专家（本地区专家库）", "multi", required=False,
+                           choices=_pool_choices(p), initial=[str(r.expert_id) for r in reviews]),),
+             hint="PRJ-K4：从专家库指派验收专家，本单位人员和申报回避的专家须回避；专家在线提交验收意见，"
+                  "全部提交且不同意者不足半数方可作出验收决定。有专家提交意见后不能重新指派。",
+             button="指派", versioned=True, done="已指派验收专家。"),
         Step("panel", "验收小组", lambda a, pk, v, ver: acceptance.panel_record(actor=a, project_id=pk, **v),
              fields=(Field("members", "人数", "int", initial=lc.panel_members or None),
                      Field("third_party", "其中第三方专家", "int", initial=lc.panel_third_party or None),
@@ -260,6 +278,7 @@ def _lifecycle_ctx(actor: Actor, p: Project) -> dict[str, Any]:
         "incidents": list(p.incidents.all()),
         "changes": list(p.change_requests.all()),
         "sharing": acceptance.sharing_check(p, today) if approved else [],
+        "panel_reviews": acceptance.panel_reviews(p),
         "problems": list(p.problems.all()),
         "deliverables": [DELIVERABLES.get(d.kind, d.kind) for d in p.deliverables.all()],
         "materials": [MATERIALS.get(m, m) for m in lc.materials],
@@ -348,6 +367,51 @@ def lifecycle_item(request: HttpRequest, kind: str, pk: int, action: str) -> Htt
         return _page(request, _p(actor, row), error=exc, failed=f"{kind}-{pk}", status=exc.status)
     messages.success(request, done)
     return redirect("project-lifecycle", pk=project_id)
+
+
+# --- the acceptance panel's expert -------------------------------------------------------------------------
+
+
+@login_required
+def acceptance_review_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """An appointed expert's acceptance task: the project, its PRJ-K2 check and gate K as they stand now,
+    the acceptance materials, and the form for the conclusion and opinion (``acceptance_review``)."""
+    actor = actor_of(request)
+    if not actor.may(SCORE):
+        raise Http404("您不是评审专家。")
+    try:
+        r = acceptance.acceptance_task_get(actor=actor, review_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    error: SanbuError | None = None
+    if request.method == "POST":
+        try:
+            acceptance.acceptance_review(actor=actor, review_id=pk, conclusion=request.POST.get("conclusion", ""),
+                                         opinion=request.POST.get("opinion", ""))  # fmt: skip
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except SanbuError as exc:
+            error = exc
+            r = acceptance.acceptance_task_get(actor=actor, review_id=pk)
+        else:
+            messages.success(request, f"已提交对“{r.project.name}”的验收意见。")
+            return redirect("project-reviews")
+    p = r.project
+    lc = lifecycle_of(p)
+    approved = p.state == ProjectState.APPROVED
+    today = local_today()
+    present = set(lc.materials) | ({CONFIRMATION} if lc.confirmation is not None else set())
+    ev = error_view(error) if error else None
+    return render(request, "lifecycle/acceptance_review.html", {
+        "r": r, "p": p, "lc": lc, "approved": approved,
+        "sharing": acceptance.sharing_check(p, today) if approved else [],
+        "decisions": acceptance.acceptance_decisions(p, today) if approved else [],
+        "materials": [{"label": label, "present": k in present} for k, label in MATERIALS.items()],
+        "can_review": r.reviewed_at is None and approved,
+        "conclusions": [(v, label) for v, label in AcceptanceConclusion.choices if v],
+        "error": ev, "field_errors": {e["field"]: e["message"] for e in (ev.errors if ev else [])},
+        "posted": request.POST if request.method == "POST" else {},
+    }, status=error.status if error else 200)  # fmt: skip
 
 
 # --- documents ----------------------------------------------------------------------------------------

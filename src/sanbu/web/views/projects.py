@@ -43,7 +43,7 @@ from sanbu.policy.rules.projects import (
     ROUTES,
     SEPARATE_KINDS,
 )
-from sanbu.projects import facts, selectors, services
+from sanbu.projects import acceptance, facts, selectors, services
 from sanbu.projects.inputs import PLAN_FLAGS, ProjectData
 from sanbu.projects.models import (
     APPLY,
@@ -817,7 +817,10 @@ def reviews(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.assignments_for(actor=actor))
     open_rows = [a for a in rows if a.scored_at is None and a.project.state == ProjectState.IN_REVIEW]
     done_rows = [a for a in rows if a not in open_rows]
-    return render(request, "projects/reviews.html", {"open_rows": open_rows, "done_rows": done_rows})
+    acceptance_rows = acceptance.acceptance_tasks(actor=actor)
+    return render(request, "projects/reviews.html", {
+        "open_rows": open_rows, "done_rows": done_rows, "acceptance_rows": acceptance_rows,
+    })  # fmt: skip
 
 
 def _score(raw: str) -> int:
