@@ -36,6 +36,7 @@ from sanbu.core.errors import Conflict, FieldError, NotFound, PermissionDenied, 
 from sanbu.orgs.models import Department
 from sanbu.orgs.notices import notify
 from sanbu.orgs.rulesets import current as current_ruleset
+from sanbu.orgs.selectors import acting_department
 from sanbu.policy.rulesets import NEED_ANSWER_DAYS
 
 from . import matching
@@ -146,11 +147,7 @@ def _notify_routed(need: DataNeed, provider: Department, how: str) -> None:
 
 
 def _department_for(actor: Actor, department_id: int | None) -> Department:
-    dept_id = department_id or actor.department_id
-    dept = Department.objects.filter(pk=dept_id).first() if dept_id else None
-    if dept is None or not actor.can(POST, dept.scope()):
-        raise NotFound("orgs.department.not_found", "部门不存在或您无权以该部门提出数据需求。")
-    return dept
+    return acting_department(actor, department_id, POST, "以该部门提出数据需求")
 
 
 # --- services --------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sanbu.core import audit
 from sanbu.core.actor import Actor
 from sanbu.core.errors import Conflict, FieldError, NotFound, ValidationFailed, text_problem
 from sanbu.orgs.models import Department
+from sanbu.orgs.selectors import acting_department
 
 from .models import MANAGE, DengbaoLevel, InformationSystem, MipinStatus, Network, SystemStatus
 
@@ -113,11 +114,7 @@ def _raise(errors: Sequence[FieldError]) -> None:
 
 
 def department_for(actor: Actor, department_id: int | None) -> Department:
-    dept_id = department_id or actor.department_id
-    dept = Department.objects.filter(pk=dept_id).first() if dept_id else None
-    if dept is None or not actor.can(MANAGE, dept.scope()):
-        raise NotFound("orgs.department.not_found", "部门不存在或您无权为该部门登记信息系统。")
-    return dept
+    return acting_department(actor, department_id, MANAGE, "为该部门登记信息系统")
 
 
 def _locked(actor: Actor, system_id: int) -> InformationSystem:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from sanbu.core.actor import ANONYMOUS, Actor, Assignment
+from sanbu.core.errors import NotFound
 
 from .models import Department, Jurisdiction, Profile, RoleAssignment
 
@@ -50,3 +51,14 @@ def jurisdiction_tree(*, root: str) -> list[Jurisdiction]:
 
 
 __all__ = ["ANONYMOUS", "actor_for_user", "department_list", "jurisdiction_tree"]
+
+
+def acting_department(actor: Actor, department_id: int | None, action: str, doing: str) -> Department:
+    """The department the actor acts for (``department_id``, else its own) when it may ``action`` there;
+    NotFound otherwise (a missing department and a forbidden one look the same). ``doing`` completes
+    the message: 部门不存在或您无权{doing}。"""
+    dept_id = department_id or actor.department_id
+    dept = Department.objects.filter(pk=dept_id).first() if dept_id else None
+    if dept is None or not actor.can(action, dept.scope()):
+        raise NotFound("orgs.department.not_found", f"部门不存在或您无权{doing}。")
+    return dept

@@ -32,6 +32,7 @@ from sanbu.core.errors import Conflict, FieldError, NotFound, ValidationFailed, 
 from sanbu.exchange import needs
 from sanbu.inventory.models import InformationSystem
 from sanbu.orgs.models import Department, Jurisdiction
+from sanbu.orgs.selectors import acting_department
 from sanbu.policy.decisions import Decision
 from sanbu.policy.facts import CentreOpinion, ProjectClass, ProjectFacts, ProjectKind
 from sanbu.policy.panel import Candidate, DrawError, draw, recuse
@@ -205,11 +206,7 @@ def _raise(errors: Sequence[FieldError]) -> None:
 
 
 def unit_for(actor: Actor, unit_id: int | None) -> Department:
-    dept_id = unit_id or actor.department_id
-    dept = Department.objects.filter(pk=dept_id).first() if dept_id else None
-    if dept is None or not actor.can(APPLY, dept.scope()):
-        raise NotFound("orgs.department.not_found", "部门不存在或您无权以该部门申报项目。")
-    return dept
+    return acting_department(actor, unit_id, APPLY, "以该部门申报项目")
 
 
 def _write_links(project: Project, data: ProjectData) -> None:
