@@ -345,21 +345,35 @@ def project_submit(
     return project, warnings
 
 
-@transaction.atomic
-def project_withdraw(*, actor: Actor, project_id: int, expected_version: int | None, reason: str) -> Project:
-    project = _locked(project_id, actor, APPLY)
+def _decision_start(project_id: int, actor: Actor, action: str, expected_version: int | None,
+                    states: Sequence[str], doing: str, reason: str, limit: int, label: str,
+                    ) -> tuple[Project, dict[str, Any]]:  # fmt: skip
+    """What withdrawing, returning and rejecting do first: lock, check the action, the version the clerk
+    saw, the state and the reason (required, at most ``limit`` characters); the project and its snapshot."""
+    project = _locked(project_id, actor, action)
     _check_version(project, expected_version)
-    _require_state(project, (ProjectState.DRAFT, ProjectState.SUBMITTED), "撤回")
-    reason_error = text_problem(reason, 500, "reason", "撤回理由", required=True)
+    _require_state(project, states, doing)
+    reason_error = text_problem(reason, limit, "reason", label, required=True)
     _raise([reason_error] if reason_error else [])
-    before = _snapshot(project)
-    project.state = ProjectState.WITHDRAWN
+    return project, _snapshot(project)
+
+
+def _decision_end(project: Project, actor: Actor, action: str, before: dict[str, Any], reason: str) -> Project:
+    """Record the reason as the decision note, save and write the change record."""
     project.decision_note = reason.strip()
     _touch(project)
     project.save()
-    audit.record(actor=actor, action="projects.project.withdraw", obj=project, before=before,
-                 after={**_snapshot(project), "reason": reason.strip()})  # fmt: skip
+    audit.record(actor=actor, action=action, obj=project, before=before,
+                 after={**_snapshot(project), "reason": project.decision_note})  # fmt: skip
     return project
+
+
+@transaction.atomic
+def project_withdraw(*, actor: Actor, project_id: int, expected_version: int | None, reason: str) -> Project:
+    project, before = _decision_start(project_id, actor, APPLY, expected_version,
+                                      (ProjectState.DRAFT, ProjectState.SUBMITTED), "撤回", reason, 500, "撤回理由")  # fmt: skip
+    project.state = ProjectState.WITHDRAWN
+    return _decision_end(project, actor, "projects.project.withdraw", before, reason)
 
 
 @transaction.atomic
@@ -627,44 +641,23 @@ def project_return(*, actor: Actor, project_id: int, expected_version: int | Non
     """Return an application under review to its unit for revision (退回修改), e.g. after a panel that did
     not agree: it becomes a draft again, its panel and review records are set aside (kept in the history)
     and it goes through gate S again when resubmitted."""
-    project = _locked(project_id, actor, REVIEW)
-    _check_version(project, expected_version)
-    _require_state(project, REVIEW_STATES, "退回修改")
-    reason_error = text_problem(reason, 1000, "reason", "退回理由", required=True)
-    _raise([reason_error] if reason_error else [])
-    before = _snapshot(project)
+    project, before = _decision_start(project_id, actor, REVIEW, expected_version, REVIEW_STATES, "退回修改",
+                                      reason, 1000, "退回理由")  # fmt: skip
     project.draws.filter(current=True).update(current=False)
     project.state, project.route, project.submitted_at = ProjectState.DRAFT, "", None
     project.centre_opinion, project.centre_opinion_text = CentreOpinion.NONE, ""
     project.joint_conclusion, project.joint_note, project.joint_participants = JointConclusion.NONE, "", ""
-    project.decision_note = reason.strip()
-    _touch(project)
-    project.save()
-    audit.record(actor=actor, action="projects.project.return", obj=project, before=before,
-                 after={**_snapshot(project), "reason": project.decision_note})  # fmt: skip
-    return project
+    return _decision_end(project, actor, "projects.project.return", before, reason)
 
 
 @transaction.atomic
 def project_reject(*, actor: Actor, project_id: int, expected_version: int | None, reason: str) -> Project:
     """Not approved (不予立项), with the reason given to the unit."""
-    project = _locked(project_id, actor, REVIEW)
-    _check_version(project, expected_version)
-    _require_state(project, REVIEW_STATES, "作出不予立项决定")
-    reason_error = text_problem(reason, 1000, "reason", "不予立项的理由", required=True)
-    _raise([reason_error] if reason_error else [])
-    before = _snapshot(project)
+    project, before = _decision_start(project_id, actor, REVIEW, expected_version, REVIEW_STATES,
+                                      "作出不予立项决定", reason, 1000, "不予立项的理由")  # fmt: skip
     project.state = ProjectState.REJECTED
-    project.decided_by, project.decided_at, project.decision_note = (
-        actor.username[:150],
-        timezone.now(),
-        reason.strip(),
-    )
-    _touch(project)
-    project.save()
-    audit.record(actor=actor, action="projects.project.reject", obj=project, before=before,
-                 after={**_snapshot(project), "reason": project.decision_note})  # fmt: skip
-    return project
+    project.decided_by, project.decided_at = actor.username[:150], timezone.now()
+    return _decision_end(project, actor, "projects.project.reject", before, reason)
 
 
 # --- the expert pool ---------------------------------------------------------------------------------
