@@ -75,11 +75,7 @@ PROJECT_FIELDS = [
 ]  # fmt: skip
 
 
-def ruleset_for(jurisdiction_code: str) -> Ruleset:
-    """The jurisdiction's ruleset as the platform holds it (file ruleset and published versions)."""
-    from sanbu.orgs.rulesets import ruleset_for_jurisdiction
-
-    return ruleset_for_jurisdiction(jurisdiction_code)
+ruleset_for = steps.ruleset_for
 
 
 def _snapshot(p: Project) -> dict[str, Any]:

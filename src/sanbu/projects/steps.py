@@ -70,10 +70,15 @@ def lifecycle_of(project: Project) -> Lifecycle:
     return lc
 
 
-def ruleset_of(project: Project) -> Ruleset:
+def ruleset_for(jurisdiction_code: str) -> Ruleset:
+    """The jurisdiction's ruleset as the platform holds it (file ruleset and published versions)."""
     from sanbu.orgs.rulesets import ruleset_for_jurisdiction
 
-    return ruleset_for_jurisdiction(project.jurisdiction_id)
+    return ruleset_for_jurisdiction(jurisdiction_code)
+
+
+def ruleset_of(project: Project) -> Ruleset:
+    return ruleset_for(project.jurisdiction_id)
 
 
 def today() -> date:

@@ -475,12 +475,13 @@ def project_blocks(projects: Sequence[Any], day: dt.date) -> dict[int, list[Any]
                                          status=SystemStatus.RUNNING)
     )  # fmt: skip
     o_facts = operations.operations_facts_many(running, day.year, day) if running else {}
+    rulesets = {code: steps.ruleset_for(code) for code in {p.jurisdiction_id for p in projects if p.pk in systems_of}}
     out: dict[int, list[Any]] = {}
     for p in projects:
         blocks = list(gates[p.pk].blocks)
         for sid in systems_of.get(p.pk, []):
             if sid in o_facts:
-                blocks += [d for d in evaluate("O", o_facts[sid], steps.ruleset_of(p)) if d.blocks]
+                blocks += [d for d in evaluate("O", o_facts[sid], rulesets[p.jurisdiction_id]) if d.blocks]
         out[p.pk] = blocks
     return out
 

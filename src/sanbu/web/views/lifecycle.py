@@ -52,6 +52,7 @@ from sanbu.projects.models import (
     ChangeRequest,
     FundingMode,
     IncidentKind,
+    Lifecycle,
     OperationsReview,
     PlanState,
     Problem,
@@ -83,8 +84,7 @@ def _p(actor: Actor, pk: int) -> Project:
 # Each call is (actor, project id, the fields read, the version posted); ``done`` is formatted with the fields.
 
 
-def _unit_steps(p: Project) -> list[Step]:
-    lc = lifecycle_of(p)
+def _unit_steps(p: Project, lc: Lifecycle) -> list[Step]:
     if p.state != ProjectState.APPROVED:
         return [
             Step("self_eval", "报送绩效自评价",
@@ -167,8 +167,7 @@ def _pool_choices(p: Project) -> list[tuple[str, str]]:
     return [(str(e.pk), f"{e.name}（{e.employer}{'，第三方' if e.third_party else ''}）") for e in experts]
 
 
-def _authority_steps(p: Project) -> list[Step]:
-    lc = lifecycle_of(p)
+def _authority_steps(p: Project, lc: Lifecycle) -> list[Step]:
     reviews = acceptance.panel_reviews(p) if p.state == ProjectState.APPROVED else []
     if p.state != ProjectState.APPROVED:
         return [
@@ -235,17 +234,17 @@ def _finance_steps(p: Project) -> list[Step]:
     ]  # fmt: skip
 
 
-def _steps(actor: Actor, p: Project) -> dict[str, list[Step]]:
+def _steps(actor: Actor, p: Project, lc: Lifecycle) -> dict[str, list[Step]]:
     scope = p.scope()
     return {
-        "unit": _unit_steps(p) if actor.can(APPLY, scope) else [],
-        "authority": _authority_steps(p) if actor.can(REVIEW, scope) else [],
+        "unit": _unit_steps(p, lc) if actor.can(APPLY, scope) else [],
+        "authority": _authority_steps(p, lc) if actor.can(REVIEW, scope) else [],
         "finance": _finance_steps(p) if actor.can(FUNDS_MANAGE, scope) else [],
     }
 
 
 def _step(actor: Actor, p: Project, key: str) -> Step:
-    for steps in _steps(actor, p).values():
+    for steps in _steps(actor, p, lifecycle_of(p)).values():
         for s in steps:
             if s.key == key:
                 return s
@@ -285,7 +284,7 @@ def _lifecycle_ctx(actor: Actor, p: Project) -> dict[str, Any]:
         "can_pay": actor.can(FUNDS_MANAGE, p.scope()),
         "can_decide_change": actor.can(REVIEW, p.scope()),
         "can_fix": actor.can(REVIEW, p.scope()),
-        "steps": _steps(actor, p),
+        "steps": _steps(actor, p, lc),
         "who_labels": (("unit", "项目单位"), ("authority", "大数据局"), ("finance", "财政部门")),
         "doc_base": reverse("project-lifecycle", args=[p.pk]),
     }
