@@ -12,6 +12,7 @@ chunks, in several processes over seq ranges when asked (docs/audit.md has the f
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import json
@@ -752,22 +753,47 @@ def _start(segment: Segment) -> tuple[int, str | None]:
 # In a worker process: the parent's connection wrapper, kept referenced so it is never closed from here.
 _inherited: list[Any] = []
 
+# How long the parent waits between looks at a worker that has not answered yet.
+_WORKER_POLL_SECONDS = 0.5
 
-def _worker_init(alias: str, settings_dict: dict[str, Any]) -> None:
-    from multiprocessing import util
 
+def _worker_main(alias: str, settings_dict: dict[str, Any], segment: Segment, answer: Any) -> None:
+    """A forked worker: its own connection, one segment, the result (or the error) sent back."""
     from django.db.utils import load_backend
 
     _inherited.append(connections[alias])
     wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(dict(settings_dict), alias)
     connections[alias] = wrapper
-    util.Finalize(None, wrapper.close, exitpriority=10)
+    try:
+        try:
+            expected, prev = _start(segment)
+            message: tuple[str, Any] = ("ok", _check_segment(alias, segment, expected, prev))
+        except BaseException as exc:  # the parent raises it: a worker must never die silently
+            message = ("error", f"{type(exc).__name__}: {exc}")
+        answer.send(message)
+    finally:
+        answer.close()
+        wrapper.close()
 
 
-def _worker_check(task: tuple[str, Segment]) -> SegmentResult:
-    alias, segment = task
-    expected, prev = _start(segment)
-    return _check_segment(alias, segment, expected, prev)
+def _worker_answer(process: Any, answer: Any, segment: Segment) -> SegmentResult:
+    """The worker's result; a worker that died or failed is an error naming its segment, never a wait."""
+    where = f"审计链校验的工作进程（记录 {(segment.after or 0) + 1} 至 {segment.upto}）"
+    while not answer.poll(_WORKER_POLL_SECONDS):
+        if not process.is_alive() and not answer.poll(0):
+            break
+    message: tuple[str, Any] = ("died", None)
+    with contextlib.suppress(EOFError):  # EOF: it exited without a word
+        if answer.poll(0):
+            message = answer.recv()
+    kind, value = message
+    if kind == "died":
+        process.join(_WORKER_POLL_SECONDS)
+        raise RuntimeError(f"{where}未返回结果即退出（退出码 {process.exitcode}）")
+    if kind == "error":
+        raise RuntimeError(f"{where}出错：{value}")
+    assert isinstance(value, SegmentResult)
+    return value
 
 
 def _can_fork(conn: BaseDatabaseWrapper) -> bool:
@@ -781,21 +807,46 @@ def _can_fork(conn: BaseDatabaseWrapper) -> bool:
 def _segment_results(
     alias: str, segments: list[Segment], workers: int
 ) -> Generator[SegmentResult, None, None]:
+    """Results in seq order. With workers, up to ``workers`` forked processes run at once, one per
+    segment, each answering on its own pipe; when the caller stops early (a problem found) or anything
+    fails, the ones still running are killed. No ``multiprocessing.Pool``: its ``terminate`` can wait
+    forever on a worker holding the task queue's lock, and it never notices a worker that died."""
     conn = connections[alias]
     if workers <= 1 or len(segments) <= 1 or not _can_fork(conn):
         for segment in segments:
-            yield _worker_check((alias, segment))
+            yield _check_segment(alias, segment, *_start(segment))
         return
     ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(min(workers, len(segments)), _worker_init, (alias, dict(conn.settings_dict)))
+    settings_dict = dict(conn.settings_dict)
+    pending = iter(segments)
+    running: collections.deque[tuple[Any, Any, Segment]] = collections.deque()
+
+    def start(segment: Segment) -> None:
+        answer, sender = ctx.Pipe(duplex=False)
+        process = ctx.Process(target=_worker_main, args=(alias, settings_dict, segment, sender), daemon=True)
+        process.start()
+        sender.close()  # the parent keeps only its end, so a dead worker reads as EOF
+        running.append((process, answer, segment))
+
     try:
-        yield from pool.imap(_worker_check, [(alias, s) for s in segments])
-    except BaseException:  # a problem found (the caller stops early) or an error: stop the rest
-        pool.terminate()
-        pool.join()
-        raise
-    pool.close()  # the workers close their connections as they exit
-    pool.join()
+        for segment in itertools.islice(pending, workers):
+            start(segment)
+        while running:
+            process, answer, segment = running[0]
+            result = _worker_answer(process, answer, segment)
+            running.popleft()
+            answer.close()
+            process.join()
+            following = next(pending, None)
+            if following is not None:
+                start(following)
+            yield result
+    finally:
+        for process, _answer, _segment in running:
+            process.kill()
+        for process, answer, _segment in running:
+            process.join()
+            answer.close()
 
 
 def _read_head(alias: str) -> tuple[int, str] | None:

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -466,6 +468,50 @@ def test_parallel_workers_name_the_first_problem() -> None:
         problem = audit.verify_chain(workers=2, segment_rows=6)[1]  # 12 ends the second segment
         assert problem is not None and problem.seq == 12 and "删除" in problem.message
         assert connection.is_usable()  # the workers did not touch the parent's connection
+    finally:
+        ChangeRecord.objects.all().delete()
+        AuditHead.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_workers_stopped_early_leave_no_process_behind() -> None:
+    """A problem in the first segment stops the walk; the workers still running are killed, not
+    waited on (multiprocessing.Pool's terminate could wait forever here)."""
+    with transaction.atomic():
+        audit.append_batch(_entries(60))
+    try:
+        ChangeRecord.objects.filter(seq=2).update(actor_username="mallory")
+        problem = audit.verify_chain(workers=2, segment_rows=5)[1]
+        assert problem is not None and problem.seq == 2
+        assert multiprocessing.active_children() == []
+    finally:
+        ChangeRecord.objects.all().delete()
+        AuditHead.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("how", ["dies", "raises"])
+def test_a_worker_that_dies_or_fails_is_an_error_not_a_wait(
+    how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with transaction.atomic():
+        audit.append_batch(_entries(20))
+    original = audit._check_segment
+
+    def broken(alias: str, segment: audit.Segment, expected: int, prev: str | None) -> audit.SegmentResult:
+        if segment.after == 7:  # the second segment, in a worker
+            if how == "dies":
+                os._exit(3)
+            raise ValueError("磁盘已满")
+        return original(alias, segment, expected, prev)
+
+    monkeypatch.setattr(audit, "_check_segment", broken)
+    try:
+        with pytest.raises(RuntimeError) as caught:
+            audit.verify_chain(workers=2, segment_rows=7)
+        expected = "退出码 3" if how == "dies" else "ValueError: 磁盘已满"
+        assert expected in str(caught.value) and "14" in str(caught.value)
+        assert multiprocessing.active_children() == []
     finally:
         ChangeRecord.objects.all().delete()
         AuditHead.objects.all().delete()
