@@ -79,3 +79,23 @@ def walk(live_server: Any, browser: Any) -> Iterator[Walk]:
         yield Walk(context.new_page(), live_server.url)
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_sessions_left_on_the_test_database(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """The live server's request threads end with their connections open (each is thread-local, so
+    nothing closes it), and PostgreSQL would then refuse to drop the test database at the end of the
+    run. Torn down just before that drop, when every session left on it is such a leftover."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connections.close_all()
+        for alias in connections:
+            conn = connections[alias]
+            if conn.vendor == "postgresql":
+                with conn._nodb_cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                        [conn.settings_dict["NAME"]],
+                    )
