@@ -732,7 +732,8 @@ def run_lifecycle(batch: int, today: date) -> dict[str, Any]:
     )
     for i in range(0, len(ids), batch):
         projects = list(Project.objects.filter(pk__in=ids[i : i + batch]))
-        staged = stages.stage_facts(projects, today, requested=_next_tranches([p.pk for p in projects]))
+        requested, startup = _next_tranches([p.pk for p in projects])
+        staged = stages.stage_facts(projects, today, requested=requested, startup=startup)
         for p in projects:
             r = rs(p.jurisdiction_id)
             for letter, f in staged[p.pk].items():

@@ -510,14 +510,21 @@ def _grade_failed(loader: Loader, project: Project) -> None:
 
 
 def _post_subsidy_failed(loader: Loader, project: Project) -> None:
-    """后补助: the evaluation passed, the subsidy was paid; the re-check failed (a direct write: no service
-    grades twice) and finance recovers the subsidy (PRJ-F4)."""
+    """后补助: 启动资金 paid before the evaluation, which passed, then the subsidy; the re-check failed (a
+    direct write: no service grades twice) and finance recovers both (PRJ-F4)."""
     authority, finance = loader.authority(project), _actor("finance")
     lc = steps.lifecycle_of(project)
+    approved = int(project.approved_amount or project.amount)
+    startup = funds.tranche_schedule(actor=finance, project_id=project.pk, amount=approved * 2 // 10, startup=True,
+                                     purpose="试点启动资金（20%）")  # fmt: skip
+    loader.attempt(
+        f"“{project.name}”启动资金拨付",
+        lambda: funds.tranche_pay(actor=finance, tranche_id=startup.pk, expected_version=None,
+                                  voucher=f"淄财拨〔{loader.today.year}〕{startup.pk:04d}号", on=loader.today),
+    )  # fmt: skip
     evaluation.key_evaluation_select(actor=authority, project_id=project.pk, selected=True)
     evaluation.key_evaluation_grade(actor=authority, project_id=project.pk, grade=Grade.PASS.value,
                                     on=add_months(lc.accepted_on or loader.today, 4))  # fmt: skip
-    approved = int(project.approved_amount or project.amount)
     subsidy = funds.tranche_schedule(actor=finance, project_id=project.pk, amount=approved * 7 // 10,
                                      purpose="考核验收合格后拨付后补助资金（70%）")  # fmt: skip
     paid = loader.attempt(

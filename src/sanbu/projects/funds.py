@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -73,7 +73,17 @@ FAILED_GRADE = "不合格"
 PLAN_NOT_FOUND = "projects.plan.not_found"
 TRANCHE_NOT_FOUND = "projects.tranche.not_found"
 PLAN_FIELDS = ["jurisdiction_id", "year", "state", "document_number", "version"]
-TRANCHE_FIELDS = ["project_id", "number", "amount", "purpose", "state", "paid_on", "voucher", "version"]
+TRANCHE_FIELDS = [
+    "project_id",
+    "number",
+    "amount",
+    "purpose",
+    "startup",
+    "state",
+    "paid_on",
+    "voucher",
+    "version",
+]
 LIFECYCLE_FIELDS = [
     "funding_mode", "funds_frozen", "started_on", "force_majeure", "closed_on", "balance",
     "goals_or_content_changed", "version",
@@ -101,11 +111,15 @@ def _ids_filter(projects: Sequence[Project] | QuerySet[Project]) -> tuple[Any, Q
 
 
 def funds_facts_many(
-    projects: Sequence[Project] | QuerySet[Project], today: dt.date, requested: dict[int, int] | None = None
+    projects: Sequence[Project] | QuerySet[Project],
+    today: dt.date,
+    requested: dict[int, int] | None = None,
+    startup: Collection[int] = (),
 ) -> dict[int, FundsFacts]:
     """Gate F facts for many projects in five queries (projects, lifecycles, plan entries of ``today``'s
     year, live tranches, returns). ``plan_year`` is ``today``'s year: the funds of a payment belong to the
-    plan of the year it is made in."""
+    plan of the year it is made in. ``requested``: what each project asks to be paid now; ``startup``:
+    the projects whose request is a start-up tranche (启动资金, PRJ-F4)."""
     ids, qs = _ids_filter(projects)
     requested = requested or {}
     rows = list(qs.values("pk", "name", "unit__name", "amount", "approved_amount", "decided_at"))
@@ -157,15 +171,17 @@ def funds_facts_many(
             started_on=lc.get("started_on"), force_majeure=lc.get("force_majeure", ""),
             funding_mode=PolicyMode(lc.get("funding_mode", FundingMode.TRANCHE)),
             tranches=tuple(tranches.get(pid, ())), requested=int(requested.get(pid, 0)),
-            evaluation_passed=_grade_passed(lc.get("key_evaluation_grade", "")),
+            requested_startup=pid in startup, evaluation_passed=_grade_passed(lc.get("key_evaluation_grade", "")),
             closing=lc.get("closed_on") is not None, goals_or_content_changed=lc.get("goals_or_content_changed", False),
             balance=int(lc.get("balance", 0)), returned=int(returned.get(pid, 0) or 0),
         )  # fmt: skip
     return out
 
 
-def funds_facts(project: Project, today: dt.date, requested: int = 0) -> FundsFacts:
-    return funds_facts_many([project], today, {project.pk: requested})[project.pk]
+def funds_facts(project: Project, today: dt.date, requested: int = 0, startup: bool = False) -> FundsFacts:
+    return funds_facts_many([project], today, {project.pk: requested}, {project.pk} if startup else ())[
+        project.pk
+    ]
 
 
 def funds_decisions(project: Project, today: dt.date | None = None, requested: int = 0) -> list[Decision]:
@@ -436,10 +452,15 @@ def funding_mode_set(
         raise Conflict("projects.funds.already_paid", "该项目已拨付资金，不能再改变拨付方式。")
     before = _life_snapshot(lc)
     lc.funding_mode = mode
-    _touch(lc)
-    audit.record(
-        actor=actor, action="projects.funds.mode", obj=project, before=before, after=_life_snapshot(lc)
+    # No payment yet, so start-up tranches are only scheduled: paid by progress they are plain tranches.
+    plain = (
+        0
+        if mode == FundingMode.POST_SUBSIDY
+        else Tranche.objects.filter(project=project, startup=True).update(startup=False)
     )
+    _touch(lc)
+    audit.record(actor=actor, action="projects.funds.mode", obj=project, before=before,
+                 after={**_life_snapshot(lc), "startup_tranches_made_plain": plain})  # fmt: skip
     return lc
 
 
@@ -457,11 +478,33 @@ def force_majeure_record(*, actor: Actor, project_id: int, reason: str) -> Lifec
     return lc
 
 
+def _startup_problem(project: Project, lc: Lifecycle, amount: Any) -> FieldError | None:
+    """PRJ-F4 (003 十): 启动资金 is for post-subsidy pilots, and is only part of the funds."""
+    if lc.funding_mode != FundingMode.POST_SUBSIDY:
+        return FieldError("startup", "not_post_subsidy",
+                          "启动资金只适用于后补助项目（PRJ-F4）；按进度分批拨付的项目直接安排拨付批次。")  # fmt: skip
+    if not isinstance(amount, int):
+        return None
+    before = int(
+        Tranche.objects.filter(project=project, startup=True, state__in=LIVE_TRANCHES).aggregate(
+            t=Sum("amount")
+        )["t"]
+        or 0
+    )
+    if before + amount >= _approved(project):
+        return FieldError("startup", "too_large",
+                          f"启动资金是部分资金，合计应少于批复金额 {_approved(project)} 元（已安排 {before} 元）；"
+                          "其余在考核验收通过后作为奖励资金拨付。")  # fmt: skip
+    return None
+
+
 @transaction.atomic
-def tranche_schedule(*, actor: Actor, project_id: int, amount: int, purpose: str = "",
+def tranche_schedule(*, actor: Actor, project_id: int, amount: int, purpose: str = "", startup: bool = False,
                      expected_version: int | None = None) -> Tranche:  # fmt: skip
     """Schedule the next tranche (拨付计划, numbered 1, 2, … per project). Scheduled and paid tranches
-    together stay within the approved amount. ``expected_version`` is the lifecycle record's."""
+    together stay within the approved amount. ``startup``: 启动资金 of a post-subsidy pilot (PRJ-F4),
+    payable before its evaluation; only part of the funds, so start-up tranches together stay below the
+    approved amount. ``expected_version`` is the lifecycle record's."""
     project, lc = _project(actor, project_id, FUNDS_MANAGE)
     steps.check_version(lc, expected_version, "projects.funds.changed")
     steps.require_state(project, steps.AFTER_APPROVAL, "安排拨付")
@@ -472,6 +515,7 @@ def tranche_schedule(*, actor: Actor, project_id: int, amount: int, purpose: str
     _raise([
         _amount_problem(amount, "amount", "拨付金额", ceiling=max(room, 0)),
         text_problem(purpose, 200, "purpose", "拨付依据"),
+        _startup_problem(project, lc, amount) if startup else None,
     ], "拨付计划填写有误，请按提示逐项修改。")  # fmt: skip
     number = int(Tranche.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
     tranche = Tranche.objects.create(
@@ -479,6 +523,7 @@ def tranche_schedule(*, actor: Actor, project_id: int, amount: int, purpose: str
         number=number,
         amount=amount,
         purpose=purpose.strip(),
+        startup=bool(startup),
         created_by=actor.username[:150],
     )
     _touch(lc)
@@ -518,7 +563,7 @@ def tranche_pay(*, actor: Actor, tranche_id: int, expected_version: int | None, 
     _raise([text_problem(voucher, 64, "voucher", "拨付凭证号", required=True)])
     day = on or steps.today()
     rs = steps.ruleset_of(project)
-    f = funds_facts(project, day, tranche.amount)
+    f = funds_facts(project, day, tranche.amount, startup=tranche.startup)
     ds = evaluate_f(f, rs)
     warnings = raise_if_blocked(ds)
     before = _tranche_snapshot(tranche)

@@ -211,7 +211,7 @@ def schedule_tranche(
     request: HttpRequest, project_id: IdPath, body: ProjectTrancheIn
 ) -> Status[ProjectTrancheOut]:
     t = funds.tranche_schedule(actor=request_actor(request), project_id=project_id, amount=body.amount,
-                               purpose=body.purpose, expected_version=body.version)  # fmt: skip
+                               purpose=body.purpose, startup=body.startup, expected_version=body.version)  # fmt: skip
     return Status(201, ProjectTrancheOut.of(t))
 
 

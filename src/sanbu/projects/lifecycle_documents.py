@@ -163,6 +163,10 @@ def funds_notice(tranche: Tranche) -> Document:
                 ("立项批复", project.approval_number),
                 ("核定投资", _yuan(project.approved_amount)),
                 ("本批金额", _yuan(tranche.amount)),
+                (
+                    "资金性质",
+                    "启动资金（后补助项目考核验收前拨付，PRJ-F4）" if tranche.startup else "项目建设资金",
+                ),
                 ("拨付依据", tranche.purpose or "—"),
                 ("拨付凭证号", tranche.voucher or "—"),
                 ("拨付日期", str(tranche.paid_on)),

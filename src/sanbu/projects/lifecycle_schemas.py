@@ -137,6 +137,7 @@ class ProjectPlanDetailOut(ProjectPlanOut):
 class ProjectTrancheIn(ProjectOptionalVersionIn):
     amount: int = Field(ge=1, le=MAX_AMOUNT, description="拨付金额（元）")
     purpose: str = Field("", max_length=200, description="拨付依据")
+    startup: bool = Field(False, description="启动资金：后补助试点考核验收前拨付的部分资金（PRJ-F4）")
 
 
 class ProjectTranchePayIn(ProjectRequiredVersionIn):
@@ -173,6 +174,7 @@ class ProjectTrancheOut(Schema):
     number: int
     amount: int
     purpose: str
+    startup: bool
     state: str
     state_label: str
     paid_on: date | None
@@ -182,7 +184,8 @@ class ProjectTrancheOut(Schema):
     @staticmethod
     def of(t: Tranche) -> ProjectTrancheOut:
         return ProjectTrancheOut(
-            id=t.pk, project_id=t.project_id, number=t.number, amount=t.amount, purpose=t.purpose, state=t.state,
+            id=t.pk, project_id=t.project_id, number=t.number, amount=t.amount, purpose=t.purpose, startup=t.startup,
+            state=t.state,
             state_label=t.get_state_display(), paid_on=t.paid_on, voucher=t.voucher, version=t.version,
         )  # fmt: skip
 

@@ -474,6 +474,8 @@ class Tranche(models.Model):
     number = models.PositiveSmallIntegerField("批次")
     amount = models.BigIntegerField("金额（元）")
     purpose = models.CharField("拨付依据", max_length=200, blank=True)
+    # PRJ-F4: part of a post-subsidy pilot's funds paid before its evaluation (启动资金).
+    startup = models.BooleanField("启动资金", default=False)
     state = models.CharField(max_length=16, choices=TrancheState.choices, default=TrancheState.SCHEDULED)
     paid_on = models.DateField("拨付日期", null=True, blank=True)
     paid_by = models.CharField(max_length=150, blank=True)

@@ -64,15 +64,20 @@ def _both(letters: Iterable[str], f: Any, pair: Pair) -> tuple[list[Decision], l
     return before, after
 
 
-def _next_tranches(project_ids: Iterable[int]) -> dict[int, int]:
-    """Each project's next scheduled tranche amount: what a payment request would ask for now."""
+def _next_tranches(project_ids: Iterable[int]) -> tuple[dict[int, int], set[int]]:
+    """Each project's next scheduled tranche amount (what a payment request would ask for now), and the
+    projects whose next tranche is 启动资金."""
     out: dict[int, int] = {}
+    startup: set[int] = set()
     rows = Tranche.objects.filter(project_id__in=project_ids, state=TrancheState.SCHEDULED).order_by(
         "project_id", "number"
     )
-    for pk, amount in rows.values_list("project_id", "amount"):
-        out.setdefault(pk, amount)
-    return out
+    for pk, amount, is_startup in rows.values_list("project_id", "amount", "startup"):
+        if pk not in out:
+            out[pk] = amount
+            if is_startup:
+                startup.add(pk)
+    return out, startup
 
 
 def _collect(
@@ -109,7 +114,8 @@ def simulate_projects(pairs: dict[str, Pair], places: dict[str, str], today: dat
     built = [pk for s in (ProjectState.APPROVED, ProjectState.ACCEPTED) for pk in by_state[s]]
     if built:
         projects = list(Project.objects.filter(pk__in=built))
-        staged = stages.stage_facts(projects, today, requested=_next_tranches(built))
+        requested, startup = _next_tranches(built)
+        staged = stages.stage_facts(projects, today, requested=requested, startup=startup)
         for p in projects:
             pair = pair_of(p.pk)
             before, after = stages.decide(staged[p.pk], pair[0]), stages.decide(staged[p.pk], pair[1])

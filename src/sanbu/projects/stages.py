@@ -8,7 +8,7 @@ the policy simulation and the benchmark, so that all of them judge a project the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +32,11 @@ class ProjectGates:
         return [d for d in self.decisions if d.blocks]
 
 
-def stage_facts(projects: Sequence[Project], day: dt.date, requested: dict[int, int] | None = None
-                ) -> dict[int, dict[str, Any]]:  # fmt: skip
+def stage_facts(projects: Sequence[Project], day: dt.date, requested: dict[int, int] | None = None,
+                startup: Collection[int] = ()) -> dict[int, dict[str, Any]]:  # fmt: skip
     """Each approved or accepted project's facts on ``day`` for the gates of its stage, by gate letter;
-    ``requested``: the amount each project asks to be paid now (gate F), 0 when absent."""
+    ``requested``: the amount each project asks to be paid now (gate F), 0 when absent; ``startup``: the
+    projects whose request is a start-up tranche (PRJ-F4)."""
     if not projects:
         return {}
     building = [p for p in projects if p.state == ProjectState.APPROVED]
@@ -44,7 +45,7 @@ def stage_facts(projects: Sequence[Project], day: dt.date, requested: dict[int, 
         Lifecycle.objects.filter(project__in=building, applied_on__lte=day).values_list("project_id", flat=True)
     )
     built: dict[str, dict[int, Any]] = {
-        "F": funds.funds_facts_many(projects, day, requested=requested),
+        "F": funds.funds_facts_many(projects, day, requested=requested, startup=startup),
         "C": construction.construction_facts_many(building, day),
         "K": acceptance.acceptance_facts_many([p for p in building if p.pk in applied], day),
         "E": evaluation.evaluation_facts_many(done, day),

@@ -44,6 +44,7 @@ from sanbu.projects.models import (
     Project,
     ProjectState,
     RecoveryNotice,
+    Tranche,
     TrancheState,
 )
 
@@ -172,6 +173,8 @@ def test_demo_lifecycle_reaches_every_state_after_approval() -> None:
     recovered = RecoveryNotice.objects.get(project=subsidy, rule="PRJ-F4")
     summary = funds.ledger_summary(subsidy)
     assert recovered.recover_amount == summary["recovered"] == summary["paid"] > 0 and summary["net"] == 0
+    startup = Tranche.objects.get(project=subsidy, startup=True)  # paid before the evaluation, recovered too
+    assert startup.state == "paid" and summary["paid"] > startup.amount > 0
 
     # O&M: the list has eligible and ineligible systems; 沂源县's undocked ones fail PRJ-O2.
     city = operations.eligibility_list(actor=actor("admin_dsj"), jurisdiction="370300", year=today.year)

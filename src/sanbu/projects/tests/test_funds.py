@@ -23,7 +23,7 @@ from sanbu.policy.calendar import add_months
 from sanbu.policy.decisions import Outcome
 from sanbu.policy.rules.funds import evaluate_f
 from sanbu.policy.rulesets import Change, load
-from sanbu.projects import funds, services, steps
+from sanbu.projects import funds, services, simulation, steps
 from sanbu.projects.models import (
     AnnualPlan,
     EntryKind,
@@ -388,6 +388,51 @@ def test_f4_post_subsidy_pays_after_a_passed_evaluation_and_recovers_on_failure(
     assert c.value.code == "projects.funds.nothing_to_recover"
 
 
+def test_f4_startup_funds_are_paid_before_the_evaluation_and_recovered_on_failure(w: World) -> None:
+    """003 十: 启动资金 for a pilot before its 考核验收, only part of the funds; a failed evaluation recovers
+    what was paid, start-up funds included."""
+    plain, pilot = approve(w, name="按进度拨付项目"), approve(w, name="后补助试点")
+    for p in (plain, pilot):
+        planned(w, p)
+        started(p, TODAY)
+    with pytest.raises(ValidationFailed) as v:  # start-up funds are a post-subsidy notion
+        funds.tranche_schedule(actor=w.finance, project_id=plain.pk, amount=100_000, startup=True)
+    assert [(e.field, e.code) for e in v.value.errors] == [("startup", "not_post_subsidy")]
+    assert not Tranche.objects.filter(project=plain).exists()
+    funds.funding_mode_set(actor=w.authority, project_id=pilot.pk, mode="post_subsidy")
+    approved = pilot.approved_amount or pilot.amount
+    with pytest.raises(ValidationFailed) as v:  # the whole amount is not "part of" it
+        funds.tranche_schedule(actor=w.finance, project_id=pilot.pk, amount=approved, startup=True)
+    assert [(e.field, e.code) for e in v.value.errors] == [("startup", "too_large")]
+    assert "少于批复金额" in v.value.errors[0].message
+    start = funds.tranche_schedule(actor=w.finance, project_id=pilot.pk, amount=300_000, startup=True,
+                                   purpose="试点启动资金")  # fmt: skip
+    reward = schedule(w, pilot, 200_000)
+    assert simulation._next_tranches([pilot.pk]) == ({pilot.pk: 300_000}, {pilot.pk})  # what simulation asks
+    paid, _ = funds.tranche_pay(actor=w.finance, tranche_id=start.pk, expected_version=None, voucher="Q1")
+    assert paid.state == TrancheState.PAID and paid.startup
+    f4 = GateRecord.objects.filter(project=pilot, gate="F").latest("pk").decisions
+    assert any(d["rule_id"] == "PRJ-F4" and "启动资金" in d["reason"] for d in f4)
+    with pytest.raises(RuleBlocked) as exc:  # the rest waits for the evaluation
+        pay(w, reward)
+    assert block_of(exc, "PRJ-F4").fact.name == "evaluation_passed"
+    Lifecycle.objects.filter(project=pilot).update(key_evaluation_grade="不合格")
+    notice = funds.recovery_issue(actor=w.finance, project_id=pilot.pk)
+    assert notice.recover_amount == 300_000 and funds.ledger_summary(pilot)["net"] == 0
+
+
+def test_startup_tranches_become_plain_when_the_project_is_paid_by_progress(w: World) -> None:
+    p = approve(w)
+    planned(w, p)
+    funds.funding_mode_set(actor=w.authority, project_id=p.pk, mode="post_subsidy")
+    t = funds.tranche_schedule(actor=w.finance, project_id=p.pk, amount=100_000, startup=True)
+    funds.funding_mode_set(actor=w.authority, project_id=p.pk, mode="tranche")
+    t.refresh_from_db()
+    assert not t.startup
+    after = ChangeRecord.objects.filter(action="projects.funds.mode").latest("seq").after
+    assert after is not None and after["startup_tranches_made_plain"] == 1
+
+
 # --- access, facts ------------------------------------------------------------------------------------------
 
 
@@ -474,6 +519,7 @@ APPROVED = 1000
 OPS = st.lists(
     st.one_of(
         st.tuples(st.just("schedule"), st.integers(1, 700)),
+        st.tuples(st.just("startup"), st.integers(1, 700)),
         st.tuples(st.just("pay"), st.integers(0, 5)),
         st.tuples(st.just("pay"), st.integers(0, 5)),
         st.tuples(st.just("sweep"), st.just(0)),
@@ -532,8 +578,10 @@ def test_the_ledger_always_balances_and_refused_operations_change_nothing(
         before = _state(p)
         tranches = list(Tranche.objects.filter(project=p).order_by("number"))
         try:
-            if op[0] == "schedule":
-                funds.tranche_schedule(actor=w.finance, project_id=p.pk, amount=op[1])
+            if op[0] in ("schedule", "startup"):
+                funds.tranche_schedule(
+                    actor=w.finance, project_id=p.pk, amount=op[1], startup=op[0] == "startup"
+                )
             elif op[0] == "pay":
                 if not tranches:
                     continue

@@ -233,6 +233,22 @@ def test_a_payment_blocked_by_gate_f_answers_the_rule_and_writes_nothing() -> No
     assert paid["tranche"]["state"] == "paid"
 
 
+def test_startup_funds_of_a_post_subsidy_pilot_through_the_api() -> None:
+    w = world("370300", "ls")
+    api = Api(w, "ls")
+    p = approved(w, days_ago=10)
+    in_plan(api, p)
+    r = api.finance.post(f"{BASE}/projects/{p.pk}/tranches", {"amount": 100_000, "startup": True},
+                         content_type="application/json")  # fmt: skip
+    assert r.status_code == 400 and r.json()["code"] == "projects.funds.invalid"
+    assert r.json()["errors"][0]["field"] == "startup" and "后补助" in r.json()["errors"][0]["message"]
+    post(api.authority, f"/projects/{p.pk}/funding-mode", {"mode": "post_subsidy"}, 200)
+    tranche = post(api.finance, f"/projects/{p.pk}/tranches", {"amount": 100_000, "startup": True}, 201)
+    assert tranche["startup"] is True
+    paid = post(api.finance, f"/tranches/{tranche['id']}/pay", {"voucher": "启-001", "version": 1})
+    assert paid["tranche"]["state"] == "paid" and paid["tranche"]["startup"] is True
+
+
 def test_bad_input_answers_field_errors_and_changes_nothing() -> None:
     w = world("370300", "lc")
     api = Api(w, "lc")

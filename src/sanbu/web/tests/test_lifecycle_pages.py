@@ -309,6 +309,16 @@ def test_paying_a_tranche_of_a_project_not_in_the_plan_shows_prj_f1(w: World, p:
     assert Tranche.objects.count() == 1
 
 
+def test_a_post_subsidy_project_offers_startup_funds(w: World, p: Project) -> None:
+    c = client_of(w.finance)
+    assert 'name="startup"' not in block(html(c.get(url(p))), "schedule")  # paid by progress: no such choice
+    funds.funding_mode_set(actor=w.authority, project_id=p.pk, mode="post_subsidy")
+    assert "启动资金" in block(html(c.get(url(p))), "schedule")
+    page = done(c, p, "schedule", amount="300000", purpose="试点启动", startup="1")
+    t = Tranche.objects.get(project=p)
+    assert t.startup and 'data-tranche="1"' in page and "第 1 批（启动资金）" in page
+
+
 def test_plan_then_pay_then_the_notice_downloads(w: World, p: Project) -> None:
     a = client_of(w.authority)
     r = a.post("/projects/plans/?j=370300", {"step": "create", "year": "1990"})

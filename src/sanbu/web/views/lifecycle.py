@@ -220,12 +220,20 @@ def _authority_steps(p: Project, lc: Lifecycle) -> list[Step]:
     ]  # fmt: skip
 
 
-def _finance_steps(p: Project) -> list[Step]:
+def _finance_steps(p: Project, lc: Lifecycle) -> list[Step]:
+    post_subsidy = lc.funding_mode == FundingMode.POST_SUBSIDY
+    startup = (
+        (Field("startup", "启动资金（考核验收前拨付的部分资金）", "bool", required=False),)
+        if post_subsidy
+        else ()
+    )
     return [
         Step("schedule", "安排拨付批次",
              lambda a, pk, v, ver: funds.tranche_schedule(actor=a, project_id=pk, **v),
-             fields=(Field("amount", "金额（元）", "int"), Field("purpose", "拨付依据", required=False)),
-             done="已安排拨付批次。", hint="安排与已拨付合计不超过核定投资。"),
+             fields=(Field("amount", "金额（元）", "int"), Field("purpose", "拨付依据", required=False), *startup),
+             done="已安排拨付批次。",
+             hint="安排与已拨付合计不超过核定投资。" + ("后补助项目考核验收通过后拨付奖励资金；启动资金可先行拨付，"
+                                                        "合计少于核定投资（PRJ-F4）。" if post_subsidy else "")),
         Step("close", "竣工财务决算",
              lambda a, pk, v, ver: funds.funds_close(actor=a, project_id=pk, expected_version=ver, **v),
              fields=(Field("balance", "结余资金（元）", "int"), Field("returned", "已交回（元）", "int"),
@@ -239,7 +247,7 @@ def _steps(actor: Actor, p: Project, lc: Lifecycle) -> dict[str, list[Step]]:
     return {
         "unit": _unit_steps(p, lc) if actor.can(APPLY, scope) else [],
         "authority": _authority_steps(p, lc) if actor.can(REVIEW, scope) else [],
-        "finance": _finance_steps(p) if actor.can(FUNDS_MANAGE, scope) else [],
+        "finance": _finance_steps(p, lc) if actor.can(FUNDS_MANAGE, scope) else [],
     }
 
 
