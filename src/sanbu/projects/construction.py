@@ -1,6 +1,7 @@
 """Construction (建设实施, PRJ-C1..C4): the project unit names who is responsible, starts and ends the works,
 files progress reports and reports serious delays or losses, and asks for content changes; the authority
-decides the changes and records changes made without approval.
+decides the changes, records changes made without approval and settles them afterwards (补办审批 or the
+approved content restored).
 
 Services are the only writers (keyword-only, one transaction, the permission checked on the project's
 scope inside, a change record in the same transaction). The unit acts with ``APPLY`` on its own projects,
@@ -74,7 +75,10 @@ LIFECYCLE_FIELDS = [
     "supervisor_secret_qualified", "pilot", "started_on", "construction_ended_on", "goals_or_content_changed",
     "version",
 ]  # fmt: skip
-CHANGE_FIELDS = ["project_id", "content", "reason", "state", "decided_by", "decision_note", "version"]
+CHANGE_FIELDS = [
+    "project_id", "content", "reason", "state", "decided_by", "decision_note", "settled_by", "settled_note",
+    "version",
+]  # fmt: skip
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
@@ -402,6 +406,47 @@ def change_record_unapproved(*, actor: Actor, project_id: int, content: str, not
         decision_note=note.strip(),
     )  # fmt: skip
     audit.record(actor=actor, action="projects.change.record_unapproved", obj=change,
+                 after=audit.snapshot(change, CHANGE_FIELDS))  # fmt: skip
+    return change
+
+
+@transaction.atomic
+def change_settle_unapproved(*, actor: Actor, change_id: int, expected_version: int | None, ratify: bool,
+                             note: str) -> ChangeRequest:  # fmt: skip
+    """Settle a change found made without approval, which PRJ-C4 blocks on, the two ways its remedy names:
+    ``ratify`` (补办变更审批 under procurement rules and 向上变更; the content then counts as changed, as
+    for an approved request, PRJ-F3) or the approved content restored (核查确认已恢复). The authority's
+    note (文号 of the after-the-fact approval, or what was checked) is required; the finding stays."""
+    found = ChangeRequest.objects.filter(pk=change_id).values_list("project_id", flat=True).first()
+    if found is None:
+        raise steps.missing("projects.change.not_found", change_id, "变更记录")
+    project = steps.locked(Project, found, actor, REVIEW, code="projects.change.not_found", what="变更记录")
+    change = ChangeRequest.objects.select_for_update().get(pk=change_id)
+    steps.check_version(change, expected_version, "projects.change.changed")
+    if change.state != ChangeState.UNAPPROVED:
+        raise Conflict(
+            "projects.change.wrong_state",
+            f"该变更当前为“{ChangeState(change.state).label}”，只有未经批准擅自变更才需补办审批或恢复。",
+            state=change.state,
+        )  # fmt: skip
+    steps.require_state(project, (ProjectState.APPROVED,), "处理擅自变更")
+    label = "补办审批意见（含批复文号）" if ratify else "恢复核查意见"
+    steps.raise_errors([text_problem(note, NOTE_LIMIT, "note", label, required=True)])
+    before = audit.snapshot(change, CHANGE_FIELDS)
+    change.state = ChangeState.RATIFIED if ratify else ChangeState.RESTORED
+    change.settled_by, change.settled_at, change.settled_note = (
+        actor.username[:150],
+        timezone.now(),
+        note.strip(),
+    )
+    steps.bump(change)
+    change.save()
+    if ratify:
+        lc = Lifecycle.objects.select_for_update().get(pk=steps.lifecycle_of(project).pk)
+        if not lc.goals_or_content_changed:
+            lc.goals_or_content_changed = True
+            _save(lc)
+    audit.record(actor=actor, action="projects.change.settle", obj=change, before=before,
                  after=audit.snapshot(change, CHANGE_FIELDS))  # fmt: skip
     return change
 

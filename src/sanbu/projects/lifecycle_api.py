@@ -25,6 +25,7 @@ from .lifecycle_schemas import (
     ProjectChangeDecideIn,
     ProjectChangeIn,
     ProjectChangeOut,
+    ProjectChangeSettleIn,
     ProjectCloseIn,
     ProjectCloseOut,
     ProjectConstructionIn,
@@ -366,6 +367,17 @@ def record_unapproved_change(
 def decide_change(request: HttpRequest, change_id: IdPath, body: ProjectChangeDecideIn) -> ProjectChangeOut:
     c = construction.change_decide(actor=request_actor(request), change_id=change_id, expected_version=body.version,
                                    approve=body.approve, note=body.note)  # fmt: skip
+    return ProjectChangeOut.of(c)
+
+
+@router.post(
+    "/changes/{change_id}/settle",
+    response=ProjectChangeOut,
+    summary="处理擅自变更：补办审批或恢复批复内容（PRJ-C4）",
+)
+def settle_change(request: HttpRequest, change_id: IdPath, body: ProjectChangeSettleIn) -> ProjectChangeOut:
+    c = construction.change_settle_unapproved(actor=request_actor(request), change_id=change_id,
+                                              expected_version=body.version, ratify=body.ratify, note=body.note)  # fmt: skip
     return ProjectChangeOut.of(c)
 
 

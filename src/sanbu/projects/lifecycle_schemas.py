@@ -343,6 +343,11 @@ class ProjectChangeDecideIn(ProjectRequiredVersionIn):
     note: str = Field("", max_length=1000, description="审批意见（不予批准时必填）")
 
 
+class ProjectChangeSettleIn(ProjectRequiredVersionIn):
+    ratify: bool = Field(description="true 补办变更审批 / false 已恢复批复的建设内容")
+    note: str = Field(max_length=1000, description="补办审批意见（含批复文号）或恢复核查意见")
+
+
 class ProjectReportScheduleOut(Schema):
     period: str
     start: date
@@ -398,6 +403,9 @@ class ProjectChangeOut(Schema):
     decided_by: str
     decided_at: datetime | None
     decision_note: str
+    settled_by: str
+    settled_at: datetime | None
+    settled_note: str
     version: int
 
     @staticmethod
@@ -405,7 +413,8 @@ class ProjectChangeOut(Schema):
         return ProjectChangeOut(
             id=c.pk, project_id=c.project_id, content=c.content, reason=c.reason, state=c.state,
             state_label=c.get_state_display(), requested_at=c.requested_at, decided_by=c.decided_by,
-            decided_at=c.decided_at, decision_note=c.decision_note, version=c.version,
+            decided_at=c.decided_at, decision_note=c.decision_note, settled_by=c.settled_by,
+            settled_at=c.settled_at, settled_note=c.settled_note, version=c.version,
         )  # fmt: skip
 
 

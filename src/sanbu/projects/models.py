@@ -612,6 +612,8 @@ class ChangeState(models.TextChoices):
     APPROVED = "approved", "已批准"
     REJECTED = "rejected", "不予批准"
     UNAPPROVED = "unapproved", "未经批准擅自变更"
+    RATIFIED = "ratified", "擅自变更已补办审批"
+    RESTORED = "restored", "擅自变更已恢复批复内容"
 
 
 class ChangeRequest(models.Model):
@@ -626,6 +628,10 @@ class ChangeRequest(models.Model):
     decided_by = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField("审批意见", max_length=1000, blank=True)
+    # An unapproved change settled afterwards (补办审批 or 恢复批复内容); the finding above stays as it was.
+    settled_by = models.CharField(max_length=150, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_note = models.CharField("处理意见", max_length=1000, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -137,6 +137,7 @@ HISTORY_LABELS = {
     "projects.construction.end": "登记建设完成", "projects.progress_report.file": "报送建设进度报告",
     "projects.incident.report": "报告严重逾期或重大损失", "projects.change.request": "申请变更建设内容",
     "projects.change.decide": "审批变更申请", "projects.change.record_unapproved": "登记未经批准的变更",
+    "projects.change.settle": "处理擅自变更（补办审批或恢复）",
     "projects.acceptance.trial_run_start": "开始试运行", "projects.acceptance.trial_run_end": "结束试运行",
     "projects.acceptance.prepare": "验收准备", "projects.acceptance.apply": "申请竣工验收",
     "projects.acceptance.sharing_confirm": "数据共享情况确认", "projects.acceptance.panel_record": "组建验收小组",

@@ -605,6 +605,8 @@ CASES += [
          body=lambda w: {"content": "擅自取消数据接口", "note": "现场核查发现"}),
     Case("POST", "/projects/changes/{obj}/decide", "authority", obj="change_a", oos="change_c",
          body=lambda w: {"approve": True, "note": "同意", "version": 1}),
+    Case("POST", "/projects/changes/{obj}/settle", "authority", obj="unapproved_a", oos="unapproved_c",
+         body=lambda w: {"ratify": False, "note": "现场核查：已恢复", "version": 1}),
     Case("POST", "/projects/projects/{obj}/trial-run/start", "unit", obj="life_a", oos="life_b",
          body=lambda w: {"started_on": _today()}),
     Case("POST", "/projects/projects/{obj}/trial-run/end", "unit", obj="life_a_started", oos="life_b",
@@ -989,6 +991,9 @@ def _lifecycle(ids: dict[str, int], depts: dict[str, Any]) -> None:
         ).pk
         ids[f"change_{p}"] = construction.change_request(actor=SYSTEM, project_id=ids[f"life_{p}"], content="调整界面",
                                                          reason="用户反馈").pk  # fmt: skip
+        ids[f"unapproved_{p}"] = construction.change_record_unapproved(
+            actor=SYSTEM, project_id=ids[f"life_{p}"], content="擅自取消数据接口", note="检查发现"
+        ).pk
     # ready to be accepted: the file, the panel, the authority's confirmation and the application
     pk = ids["life_a_applied"]
     acceptance.trial_run_start(actor=SYSTEM, project_id=pk, started_on=today - timedelta(days=60))

@@ -210,6 +210,8 @@ CALLS |= {  # the lifecycle: c["approved"] an approved project, c["accepted"] an
                                                   "approve": True, "note": "x"},
     _P + "construction.change_record_unapproved": lambda c: {"project_id": c["approved"].pk, "content": "x",
                                                              "note": "x"},
+    _P + "construction.change_settle_unapproved": lambda c: {"change_id": c["unapproved_change"].pk,
+                                                             "expected_version": None, "ratify": True, "note": "x"},
     _P + "acceptance.trial_run_start": lambda c: {"project_id": c["approved"].pk, "started_on": _TODAY},
     _P + "acceptance.trial_run_end": lambda c: {"project_id": c["approved"].pk, "ended_on": _TODAY},
     _P + "acceptance.acceptance_prepare": lambda c: {
@@ -388,6 +390,9 @@ def _lifecycle_ctx(dept: Any, shared: Any) -> Ctx:
         ),
         "tranche": m.Tranche.objects.create(project=approved, number=1, amount=1, created_by="x"),
         "change": m.ChangeRequest.objects.create(project=approved, content="x", reason="x", requested_by="x"),
+        "unapproved_change": m.ChangeRequest.objects.create(
+            project=approved, content="x", reason="", state=m.ChangeState.UNAPPROVED, requested_by="x"
+        ),
         "problem": m.Problem.objects.create(project=accepted, text="x", deadline=_TODAY, created_by="x"),
         "acceptance_review": m.AcceptanceReview.objects.create(
             project=approved,

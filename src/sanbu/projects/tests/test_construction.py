@@ -301,6 +301,44 @@ def test_c4_change_requests_are_reviewed_and_unapproved_changes_block(w: World, 
         c.change_record_unapproved(actor=w.applicant, project_id=p.pk, content="x", note="y")
 
 
+@pytest.mark.parametrize("ratify", [True, False])
+def test_c4_an_unapproved_change_is_settled_by_ratifying_or_restoring(
+    w: World, p: Project, ratify: bool
+) -> None:
+    found = c.change_record_unapproved(actor=w.authority, project_id=p.pk, content="擅自取消数据接口",
+                                       note="检查发现")  # fmt: skip
+    c4 = rule(c.construction_decisions(p, TODAY), "PRJ-C4")
+    assert c4.outcome is Outcome.BLOCK and "补办变更审批" in c4.remedy
+    before = ChangeRecord.objects.count()
+    with pytest.raises(NotFound):  # the unit cannot clear its own finding
+        c.change_settle_unapproved(actor=w.applicant, change_id=found.pk, expected_version=None, ratify=ratify,
+                                   note="x")  # fmt: skip
+    with pytest.raises(ValidationFailed) as v:  # the basis is required
+        c.change_settle_unapproved(actor=w.authority, change_id=found.pk, expected_version=None, ratify=ratify,
+                                   note=" ")  # fmt: skip
+    assert v.value.errors[0].field == "note"
+    with pytest.raises(Conflict):
+        c.change_settle_unapproved(actor=w.authority, change_id=found.pk, expected_version=found.version + 1,
+                                   ratify=ratify, note="x")  # fmt: skip
+    assert (
+        ChangeRecord.objects.count() == before
+        and ChangeRequest.objects.get(pk=found.pk).state == "unapproved"
+    )
+    note = "市数据局〔2026〕12号补办变更批复" if ratify else "现场核查：数据接口已恢复"
+    settled = c.change_settle_unapproved(actor=w.authority, change_id=found.pk, expected_version=found.version,
+                                         ratify=ratify, note=note)  # fmt: skip
+    assert settled.state == (ChangeState.RATIFIED if ratify else ChangeState.RESTORED)
+    assert settled.settled_note == note and settled.decision_note == "检查发现"  # the finding stays
+    assert rule(c.construction_decisions(p, TODAY), "PRJ-C4").outcome is Outcome.ALLOW
+    assert Lifecycle.objects.get(project=p).goals_or_content_changed is ratify  # PRJ-F3 reads it
+    record = ChangeRecord.objects.filter(action="projects.change.settle").latest("seq")
+    assert record.before is not None and record.before["state"] == "unapproved"
+    with pytest.raises(Conflict) as e:  # once
+        c.change_settle_unapproved(actor=w.authority, change_id=found.pk, expected_version=None, ratify=ratify,
+                                   note="x")  # fmt: skip
+    assert e.value.code == "projects.change.wrong_state"
+
+
 # --- facts ------------------------------------------------------------------------------------------------
 
 

@@ -438,7 +438,20 @@ def test_the_authoritys_steps_and_row_actions(w: World, p: Project) -> None:
     r = step(a, p, "funding_mode", mode="cash")
     assert r.status_code == 400 and "请选择“方式”。" in block(html(r), "funding_mode")
     done(a, p, "unapproved", content="擅自增加机房", note="现场核查发现")
-    assert ChangeRequest.objects.filter(project=p, state=ChangeState.UNAPPROVED).count() == 1
+    found = ChangeRequest.objects.get(project=p, state=ChangeState.UNAPPROVED)
+    page = html(a.get(url(p)))
+    assert (
+        f"/projects/rows/change/{found.pk}/ratify/" in page
+        and f"/projects/rows/change/{found.pk}/restore/" in page
+    )
+    r = a.post(f"/projects/rows/change/{found.pk}/restore/", {"version": found.version, "note": ""})
+    assert r.status_code == 400 and "恢复核查意见" in html(r)
+    assert ChangeRequest.objects.get(pk=found.pk).state == ChangeState.UNAPPROVED
+    r = a.post(f"/projects/rows/change/{found.pk}/restore/", {"version": found.version, "note": "机房已拆除"})
+    assert r.status_code == 302 and ChangeRequest.objects.get(pk=found.pk).state == ChangeState.RESTORED
+    page = html(a.get(url(p)))
+    assert "擅自变更已恢复批复内容" in page and "机房已拆除" in page
+    assert f"/projects/rows/change/{found.pk}/ratify/" not in page
     done(a, p, "panel", members="5", third_party="4", names="张三、李四、王五、赵六、钱七")
     assert (lc_of(p).panel_members, lc_of(p).panel_third_party) == (5, 4)
     r = step(a, p, "panel", members="5", third_party="9", names="x")

@@ -345,7 +345,8 @@ def project_lifecycle(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lifecycle_item(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResponse:
-    """Actions on one row of the project page: pay a tranche, decide a change, confirm a fix."""
+    """Actions on one row of the project page: pay a tranche, decide a change or settle an unapproved one,
+    confirm a fix."""
     actor = actor_of(request)
     version = int_or_none(request.POST.get("version"))
     try:
@@ -357,6 +358,13 @@ def lifecycle_item(request: HttpRequest, kind: str, pk: int, action: str) -> Htt
             c = construction.change_decide(actor=actor, change_id=pk, expected_version=version,
                                            approve=action == "approve", note=request.POST.get("note", ""))  # fmt: skip
             project_id, done = c.project_id, "已批准变更。" if action == "approve" else "已不予批准变更。"
+        elif kind == "change" and action in ("ratify", "restore"):
+            c = construction.change_settle_unapproved(actor=actor, change_id=pk, expected_version=version,
+                                                      ratify=action == "ratify", note=request.POST.get("note", ""))  # fmt: skip
+            project_id, done = (
+                c.project_id,
+                "已登记补办审批。" if action == "ratify" else "已确认恢复批复内容。",
+            )
         elif kind == "problem" and action == "fixed":
             pr = evaluation.problem_fixed(actor=actor, problem_id=pk)
             project_id, done = pr.project_id, "已确认整改完成。"
