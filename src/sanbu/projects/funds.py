@@ -9,8 +9,9 @@ checked on the row's scope (forbidden looks like missing), the change record in 
   approved on its own.
 - Funds (``FUNDS_MANAGE``, finance): ``tranche_schedule``, ``tranche_pay`` (gate F with the tranche as the
   request), ``recovery_sweep`` (PRJ-F2: notice, recover what was paid, freeze the rest), ``recovery_issue``
-  (PRJ-F4), ``funds_close`` (PRJ-F3). ``funding_mode_set`` and ``force_majeure_record`` belong to the
-  authority (``REVIEW``).
+  (PRJ-F4), ``freeze_lift`` (PRJ-F2 no longer applies: force majeure recognised after the notice),
+  ``funds_close`` (PRJ-F3). ``funding_mode_set`` and ``force_majeure_record`` belong to the authority
+  (``REVIEW``).
 
 Lock order everywhere: project → lifecycle → tranches. The ledger is append-only (docs/funds.md): net paid
 = payments − recoveries − returns, between 0 and the approved amount; a tranche is paid at most once (a
@@ -275,6 +276,42 @@ def _not_frozen(lc: Lifecycle) -> None:
         raise Conflict(
             "projects.funds.frozen", "该项目资金已因逾期未开工被冻结（已发收回通知），不能安排或拨付资金。"
         )
+
+
+@transaction.atomic
+def freeze_lift(*, actor: Actor, project_id: int, reason: str, expected_version: int | None = None,
+                on: dt.date | None = None) -> tuple[RecoveryNotice, list[Decision]]:  # fmt: skip
+    """Lift PRJ-F2's freeze when the rule no longer applies: force majeure recognised on review after the
+    notice went out (``force_majeure_record``, the authority's). Gate F is decided again and must pass
+    PRJ-F2 today; the frozen tranches are scheduled again and the notice records who lifted it, when and
+    why. What was recovered stays booked (the ledger is append-only): paying it again takes new tranches.
+    Returns the notice and PRJ-F2's warnings; the gate record keeps every decision of gate F."""
+    project, lc = _project(actor, project_id, FUNDS_MANAGE)
+    steps.check_version(lc, expected_version, "projects.funds.changed")
+    notice = RecoveryNotice.objects.filter(project=project, rule="PRJ-F2", lifted_on__isnull=True).first()
+    if not lc.funds_frozen or notice is None:
+        raise Conflict("projects.funds.not_frozen", "该项目资金未因逾期未开工（PRJ-F2）被冻结，无需解除。")
+    _raise([text_problem(reason, 500, "reason", "解除冻结理由", required=True)])
+    day = on or steps.today()
+    rs = steps.ruleset_of(project)
+    f = funds_facts(project, day)
+    ds = evaluate_f(f, rs)
+    f2 = [d for d in ds if d.rule_id == "PRJ-F2"]
+    warnings = raise_if_blocked(f2)
+    before = _life_snapshot(lc)
+    thawed = Tranche.objects.filter(project=project, state=TrancheState.FROZEN).update(
+        state=TrancheState.SCHEDULED
+    )
+    lc.funds_frozen = False
+    _touch(lc)
+    notice.lifted_on, notice.lifted_by, notice.lift_reason = day, actor.username[:150], reason.strip()
+    notice.save(update_fields=["lifted_on", "lifted_by", "lift_reason"])
+    steps.record_gate(project, "F", rs, f, ds, actor)
+    audit.record(actor=actor, action="projects.funds.freeze_lift", obj=project, before=before, after={
+        **_life_snapshot(lc), "notice": notice.number, "reason": notice.lift_reason, "tranches_scheduled_again": thawed,
+        "decisions": [d.as_dict() for d in ds],
+    })  # fmt: skip
+    return notice, warnings
 
 
 def _notice_number(year: int) -> str:

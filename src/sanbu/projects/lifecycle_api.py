@@ -35,6 +35,8 @@ from .lifecycle_schemas import (
     ProjectEligibilityOut,
     ProjectEndIn,
     ProjectForceMajeureIn,
+    ProjectFreezeLiftIn,
+    ProjectFreezeLiftOut,
     ProjectFundingModeIn,
     ProjectGateOut,
     ProjectGradeIn,
@@ -254,6 +256,17 @@ def recover_funds(
     notice = funds.recovery_issue(actor=request_actor(request), project_id=project_id, amount=body.amount,
                                   expected_version=body.version)  # fmt: skip
     return Status(201, ProjectRecoveryNoticeOut.of(notice))
+
+
+@router.post(
+    "/projects/{project_id}/freeze-lift",
+    response=ProjectFreezeLiftOut,
+    summary="解除逾期未开工的资金冻结（PRJ-F2 经复核认定不可抗力）",
+)
+def lift_freeze(request: HttpRequest, project_id: IdPath, body: ProjectFreezeLiftIn) -> ProjectFreezeLiftOut:
+    notice, warnings = funds.freeze_lift(actor=request_actor(request), project_id=project_id, reason=body.reason,
+                                         expected_version=body.version)  # fmt: skip
+    return ProjectFreezeLiftOut(notice=ProjectRecoveryNoticeOut.of(notice), warnings=decisions_out(warnings))
 
 
 @router.post(

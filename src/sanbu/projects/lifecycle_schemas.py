@@ -234,14 +234,25 @@ class ProjectRecoveryNoticeOut(Schema):
     recover_amount: int
     issued_on: date
     decisions: list[ProjectDecisionOut]
+    lifted_on: date | None = Field(description="PRJ-F2 冻结解除日期；未解除为 null")
+    lift_reason: str
 
     @staticmethod
     def of(n: RecoveryNotice) -> ProjectRecoveryNoticeOut:
         return ProjectRecoveryNoticeOut(
             id=n.pk, project_id=n.project_id, number=n.number, rule=n.rule, reason=n.reason,
             frozen_amount=n.frozen_amount, recover_amount=n.recover_amount, issued_on=n.issued_on,
-            decisions=decisions_out(n.decisions),
+            decisions=decisions_out(n.decisions), lifted_on=n.lifted_on, lift_reason=n.lift_reason,
         )  # fmt: skip
+
+
+class ProjectFreezeLiftIn(ProjectOptionalVersionIn):
+    reason: str = Field(max_length=500, description="解除冻结理由（如经复核认定不可抗力）")
+
+
+class ProjectFreezeLiftOut(Schema):
+    notice: ProjectRecoveryNoticeOut
+    warnings: list[ProjectDecisionOut]
 
 
 # --- the lifecycle record ---------------------------------------------------------------------------------

@@ -547,6 +547,10 @@ class RecoveryNotice(models.Model):
     decisions = models.JSONField(default=list)
     issued_on = models.DateField("发出日期")
     issued_by = models.CharField(max_length=150)
+    # PRJ-F2's freeze lifted once force majeure was recognised on review (recovered money stays booked).
+    lifted_on = models.DateField("解除冻结日期", null=True, blank=True)
+    lifted_by = models.CharField(max_length=150, blank=True)
+    lift_reason = models.CharField("解除冻结理由", max_length=500, blank=True)
 
     class Meta:
         ordering = ["-id"]

@@ -584,6 +584,8 @@ CASES += [
          oos_body=lambda w: {"jurisdiction": "370100"}),
     Case("POST", "/projects/projects/{obj}/recovery", "finance", ok=201, obj="life_a_post", oos="life_c",
          body=lambda w: {}),
+    Case("POST", "/projects/projects/{obj}/freeze-lift", "finance", obj="life_a_frozen", oos="life_c",
+         body=lambda w: {"reason": "经复核认定不可抗力"}),
     Case("POST", "/projects/projects/{obj}/funding-mode", "authority", obj="life_a", oos="life_c",
          body=lambda w: {"mode": "post_subsidy"}),
     Case("POST", "/projects/projects/{obj}/force-majeure", "authority", obj="life_a", oos="life_c",
@@ -939,7 +941,7 @@ def _lifecycle(ids: dict[str, int], depts: dict[str, Any]) -> None:
     from sanbu.projects import acceptance, construction, funds, operations
     from sanbu.projects import services as projects
     from sanbu.projects.inputs import ProjectData
-    from sanbu.projects.models import EntryKind, LedgerEntry, Lifecycle, Problem, Project
+    from sanbu.projects.models import EntryKind, LedgerEntry, Lifecycle, Problem, Project, RecoveryNotice
     from sanbu.projects.tests.support import ALL_MATERIALS
 
     today = timezone.localdate()
@@ -968,6 +970,9 @@ def _lifecycle(ids: dict[str, int], depts: dict[str, Any]) -> None:
     approved("life_a_accepted", "a", days_ago=400, accepted_on=today, key_evaluation=True)
     Project.objects.filter(pk=ids["life_a_accepted"]).update(state="accepted")
     approved("life_a_post", "a", funding_mode="post_subsidy", key_evaluation_grade="不合格")
+    approved("life_a_frozen", "a", days_ago=400, funds_frozen=True, force_majeure="特大洪涝灾害")
+    RecoveryNotice.objects.create(project_id=ids["life_a_frozen"], number="收回〔2026〕99号", rule="PRJ-F2",
+                                  reason="逾期未开工", issued_on=today, issued_by="system")  # fmt: skip
     LedgerEntry.objects.create(project_id=ids["life_a_post"], kind=EntryKind.PAYMENT, amount=1000, booked_on=today,
                                reference="凭证", created_by="system")  # fmt: skip
     # plans: a's of this year issued (life_a listed, life_b a dynamic addition), a's next year a draft, c's

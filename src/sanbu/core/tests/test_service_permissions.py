@@ -194,6 +194,7 @@ CALLS |= {  # the lifecycle: c["approved"] an approved project, c["accepted"] an
     _P + "funds.tranche_pay": lambda c: {"tranche_id": c["tranche"].pk, "expected_version": None, "voucher": "x"},
     _P + "funds.recovery_sweep": lambda c: {"jurisdiction": "370300"},
     _P + "funds.recovery_issue": lambda c: {"project_id": c["approved"].pk},
+    _P + "funds.freeze_lift": lambda c: {"project_id": c["approved"].pk, "reason": "x"},
     _P + "funds.funds_close": lambda c: {"project_id": c["approved"].pk, "expected_version": None, "balance": 0,
                                          "returned": 0, "goals_or_content_changed": False},
     _P + "construction.construction_update": lambda c: {

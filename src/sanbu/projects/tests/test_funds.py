@@ -278,6 +278,39 @@ def test_f2_force_majeure_or_a_start_keeps_the_funds_and_a_sweep_elsewhere_is_no
     assert not LedgerEntry.objects.filter(project=a).exists()
 
 
+def test_f2_a_freeze_is_lifted_only_once_force_majeure_is_recognised(w: World) -> None:
+    p = approve(w, amount=900_000)
+    planned(w, p)
+    backdate(p, 8)
+    frozen = schedule(w, p, 400_000)
+    with pytest.raises(Conflict) as c:  # nothing frozen yet
+        funds.freeze_lift(actor=w.finance, project_id=p.pk, reason="x")
+    assert c.value.code == "projects.funds.not_frozen"
+    (notice,) = funds.recovery_sweep(actor=w.finance, jurisdiction="370300")
+    before = (_state(p), ChangeRecord.objects.count())
+    with pytest.raises(RuleBlocked) as exc:  # PRJ-F2 still applies: the block names it and what lifts it
+        funds.freeze_lift(actor=w.finance, project_id=p.pk, reason="项目单位申诉")
+    f2 = block_of(exc, "PRJ-F2")
+    assert f2.fact is not None and f2.remedy and "不可抗力" in f2.remedy + f2.reason
+    with pytest.raises(NotFound):  # the unit does not lift its own freeze
+        funds.freeze_lift(actor=w.applicant, project_id=p.pk, reason="x")
+    with pytest.raises(ValidationFailed):
+        funds.freeze_lift(actor=w.finance, project_id=p.pk, reason=" ")
+    assert (_state(p), ChangeRecord.objects.count()) == before
+    funds.force_majeure_record(actor=w.authority, project_id=p.pk, reason="2026年7月特大洪涝灾害，复核认定")
+    lifted, _ = funds.freeze_lift(actor=w.finance, project_id=p.pk, reason="经复核认定不可抗力，解除冻结")
+    assert lifted.pk == notice.pk and lifted.lifted_on == TODAY and lifted.lift_reason.startswith("经复核")
+    lc = Lifecycle.objects.get(project=p)
+    assert not lc.funds_frozen and Tranche.objects.get(pk=frozen.pk).state == TrancheState.SCHEDULED
+    assert ChangeRecord.objects.filter(action="projects.funds.freeze_lift").count() == 1
+    assert GateRecord.objects.filter(project=p, gate="F").latest("pk").decisions
+    started(p, TODAY)
+    assert pay(w, Tranche.objects.get(pk=frozen.pk)).state == TrancheState.PAID  # funds flow again
+    with pytest.raises(Conflict):  # once
+        funds.freeze_lift(actor=w.finance, project_id=p.pk, reason="x")
+    assert funds.recovery_sweep(actor=w.finance, jurisdiction="370300") == []  # not noticed twice
+
+
 def test_f2_the_deadline_follows_a_published_ruleset_version(db: Any) -> None:
     """Zibo shortens the start deadline to 3 months: its projects (and Yiyuan's, which inherit) are
     noticed after 4 months, Jiangxi's are not."""

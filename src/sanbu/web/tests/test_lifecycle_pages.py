@@ -409,6 +409,13 @@ def test_finance_desk_sweeps_and_the_recovery_notice_downloads(w: World) -> None
     # the unit cannot sweep: nothing happens
     client_of(w.applicant).post("/projects/funds/", {"j": "370300"})
     assert RecoveryNotice.objects.count() == 1
+    # lifting the freeze: refused by PRJ-F2 in place until force majeure is recognised, then done
+    assert 'id="step-lift"' in html(f.get(url(late)))
+    r = step(f, late, "lift", reason="项目单位申诉", version=lc_of(late).version)
+    assert r.status_code == 422 and 'data-rule="PRJ-F2"' in html(r) and lc_of(late).funds_frozen
+    funds.force_majeure_record(actor=w.authority, project_id=late.pk, reason="特大洪涝灾害")
+    page = done(f, late, "lift", reason="经复核认定不可抗力", version=lc_of(late).version)
+    assert not lc_of(late).funds_frozen and "已解除冻结" in page and 'id="step-lift"' not in page
 
 
 # --- the authority's steps --------------------------------------------------------------------------------

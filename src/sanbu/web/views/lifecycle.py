@@ -234,6 +234,11 @@ def _finance_steps(p: Project, lc: Lifecycle) -> list[Step]:
              done="已安排拨付批次。",
              hint="安排与已拨付合计不超过核定投资。" + ("后补助项目考核验收通过后拨付奖励资金；启动资金可先行拨付，"
                                                         "合计少于核定投资（PRJ-F4）。" if post_subsidy else "")),
+        *([Step("lift", "解除资金冻结",
+                lambda a, pk, v, ver: funds.freeze_lift(actor=a, project_id=pk, expected_version=ver, **v),
+                fields=(Field("reason", "解除理由", "textarea"),), versioned=True, done="已解除资金冻结。",
+                hint="PRJ-F2：逾期未开工被冻结的资金，经复核认定不可抗力（由主管部门登记）后方可解除；"
+                     "已收回的资金不再退回，需重新安排拨付批次。")] if lc.funds_frozen else []),
         Step("close", "竣工财务决算",
              lambda a, pk, v, ver: funds.funds_close(actor=a, project_id=pk, expected_version=ver, **v),
              fields=(Field("balance", "结余资金（元）", "int"), Field("returned", "已交回（元）", "int"),
