@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -206,29 +206,21 @@ def _conflicts(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
 
 
 def _projects(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
-    from sanbu.policy.rules.funds import report_status
-    from sanbu.projects import construction, steps
-
     projects = list(
         Project.objects.filter(unit_id__in=dept_ids, decided_at__lt=m.cutoff,
                                state__in=(ProjectState.APPROVED, ProjectState.ACCEPTED))
     )  # fmt: skip
     out: dict[str, Counter[int]] = defaultdict(Counter)
     gates = project_gates(projects, m.judged)
-    rulesets: dict[str, Any] = {}
     for p in projects:
         g = gates[p.pk]
         out["projects_checked"][p.unit_id] += 1
         out["projects_passing"][p.unit_id] += not g.blocks
         out["funds_approved"][p.unit_id] += p.approved_amount or p.amount
-        c = g.facts.get("C")
-        if c is not None:
-            rs = rulesets.get(p.jurisdiction_id) or rulesets.setdefault(p.jurisdiction_id, steps.ruleset_of(p))
-            c = filed_by(c, m.judged)
-            status = report_status(c, construction.report_cadence(rs, c.pilot),
-                                   int(rs.parameters["projects.report_grace_days"].value))  # fmt: skip
-            out["reports_due"][p.unit_id] += len(status.on_time) + len(status.late) + len(status.missing)
-            out["reports_overdue"][p.unit_id] += len(status.missing)
+    built = {p.pk: gates[p.pk].facts["C"] for p in projects if "C" in gates[p.pk].facts}
+    for p, status in report_statuses(projects, built, m.judged):
+        out["reports_due"][p.unit_id] += len(status.on_time) + len(status.late) + len(status.missing)
+        out["reports_overdue"][p.unit_id] += len(status.missing)
     recovered = (
         LedgerEntry.objects.filter(project__unit_id__in=dept_ids, kind=EntryKind.RECOVERY, booked_on__lte=m.judged)
         .values("project__unit_id").annotate(total=Sum("amount")).values_list("project__unit_id", "total")
@@ -236,6 +228,25 @@ def _projects(dept_ids: Sequence[int], m: Month) -> dict[str, dict[int, int]]:
     for dept, total in recovered:
         out["funds_recovered"][dept] += int(total or 0)
     return {k: dict(v) for k, v in out.items()}
+
+
+def report_statuses(
+    projects: Sequence[Project], built: dict[int, Any], day: dt.date
+) -> Iterator[tuple[Project, Any]]:
+    """Each project with construction facts in ``built`` and its progress reports' status on ``day`` under
+    its jurisdiction's ruleset (PRJ-C2), counting only the reports filed by then."""
+    from sanbu.policy.rules.funds import report_status
+    from sanbu.projects import construction, steps
+
+    rulesets: dict[str, Any] = {}
+    for p in projects:
+        c = built.get(p.pk)
+        if c is None:
+            continue
+        rs = rulesets.get(p.jurisdiction_id) or rulesets.setdefault(p.jurisdiction_id, steps.ruleset_of(p))
+        c = filed_by(c, day)
+        grace = int(rs.parameters["projects.report_grace_days"].value)
+        yield p, report_status(c, construction.report_cadence(rs, c.pilot), grace)
 
 
 def filed_by(c: Any, day: dt.date) -> Any:

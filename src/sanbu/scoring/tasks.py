@@ -25,7 +25,6 @@ from sanbu.catalog.models import ResourceState
 from sanbu.core.calendar import work_calendar
 from sanbu.exchange.models import DataNeed, Objection, RequestState, ShareRequest
 from sanbu.policy.calendar import WorkCalendar
-from sanbu.policy.rulesets import Ruleset
 from sanbu.projects.models import Direction, Project, ProjectResource, ProjectState
 
 from .models import TaskKind
@@ -89,25 +88,16 @@ def tasks_at(dept_ids: Sequence[int], cutoff: dt.datetime, day: dt.date) -> list
 
 def _reports(dept_ids: Sequence[int], cutoff: dt.datetime, day: dt.date, cal: WorkCalendar) -> list[TaskRow]:
     """Progress reports overdue or within their grace days on ``day`` (PRJ-C2)."""
-    from sanbu.policy.rules.funds import report_status
-    from sanbu.projects import construction, steps
+    from sanbu.projects import construction
 
-    from .facts import filed_by
+    from .facts import report_statuses
 
     projects = list(
         Project.objects.filter(unit_id__in=dept_ids, state=ProjectState.APPROVED, decided_at__lt=cutoff)
     )
     built = construction.construction_facts_many(projects, day)
     out: list[TaskRow] = []
-    rulesets: dict[str, Ruleset] = {}
-    for p in projects:
-        c = built.get(p.pk)
-        if c is None:
-            continue
-        c = filed_by(c, day)
-        rs = rulesets.get(p.jurisdiction_id) or rulesets.setdefault(p.jurisdiction_id, steps.ruleset_of(p))
-        status = report_status(c, construction.report_cadence(rs, c.pilot),
-                               int(rs.parameters["projects.report_grace_days"].value))  # fmt: skip
+    for p, status in report_statuses(projects, built, day):
         for row, late in [(r, True) for r in status.missing] + [(r, False) for r in status.awaiting]:
             left = cal.working_days_between(day, row.deadline)
             out.append(TaskRow(TaskKind.REPORT, f"report:{p.pk}:{row.label}", f"报送“{p.name}”{row.label} 建设进度报告",
