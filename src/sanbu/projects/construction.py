@@ -354,23 +354,47 @@ def change_request(*, actor: Actor, project_id: int, content: str, reason: str) 
     return change
 
 
+def _change_locked(actor: Actor, change_id: int, expected_version: int | None, state: ChangeState, only: str,
+                   doing: str) -> tuple[Project, ChangeRequest]:  # fmt: skip
+    """The authority's change row, locked after its project, at ``expected_version`` and in ``state`` (else
+    a conflict saying the change ``only`` applies), the project still under construction."""
+    found = ChangeRequest.objects.filter(pk=change_id).values_list("project_id", flat=True).first()
+    if found is None:
+        raise steps.missing("projects.change.not_found", change_id, "变更记录")
+    project = steps.locked(Project, found, actor, REVIEW, code="projects.change.not_found", what="变更记录")
+    change = ChangeRequest.objects.select_for_update().get(pk=change_id)
+    steps.check_version(change, expected_version, "projects.change.changed")
+    if change.state != state:
+        raise Conflict(
+            "projects.change.wrong_state", f"该变更当前为“{ChangeState(change.state).label}”，{only}。",
+            state=change.state,
+        )  # fmt: skip
+    steps.require_state(project, (ProjectState.APPROVED,), doing)
+    return project, change
+
+
+def _change_done(actor: Actor, project: Project, change: ChangeRequest, before: dict[str, Any], action: str,
+                 content_changed: bool) -> ChangeRequest:  # fmt: skip
+    """Save the decided change; an approved (or ratified) one marks the content changed (PRJ-F3)."""
+    steps.bump(change)
+    change.save()
+    if content_changed:
+        lc = Lifecycle.objects.select_for_update().get(pk=steps.lifecycle_of(project).pk)
+        if not lc.goals_or_content_changed:
+            lc.goals_or_content_changed = True
+            _save(lc)
+    audit.record(actor=actor, action=action, obj=change, before=before,
+                 after=audit.snapshot(change, CHANGE_FIELDS))  # fmt: skip
+    return change
+
+
 @transaction.atomic
 def change_decide(*, actor: Actor, change_id: int, expected_version: int | None, approve: bool,
                   note: str) -> ChangeRequest:  # fmt: skip
     """The authority approves or refuses a pending change request (PRJ-C4); a refusal needs a reason. An
     approved change marks the project's goals or content as changed (PRJ-F3 reads it)."""
-    found = ChangeRequest.objects.filter(pk=change_id).values_list("project_id", flat=True).first()
-    if found is None:
-        raise steps.missing("projects.change.not_found", change_id, "变更申请")
-    project = steps.locked(Project, found, actor, REVIEW, code="projects.change.not_found", what="变更申请")
-    change = ChangeRequest.objects.select_for_update().get(pk=change_id)
-    steps.check_version(change, expected_version, "projects.change.changed")
-    if change.state != ChangeState.PENDING:
-        raise Conflict(
-            "projects.change.wrong_state",
-            f"该变更申请当前为“{ChangeState(change.state).label}”，只能审批待审批的申请。", state=change.state,
-        )  # fmt: skip
-    steps.require_state(project, (ProjectState.APPROVED,), "审批变更申请")
+    project, change = _change_locked(actor, change_id, expected_version, ChangeState.PENDING,
+                                     "只能审批待审批的申请", "审批变更申请")  # fmt: skip
     steps.raise_errors([text_problem(note, NOTE_LIMIT, "note", "审批意见", required=not approve)])
     before = audit.snapshot(change, CHANGE_FIELDS)
     change.state = ChangeState.APPROVED if approve else ChangeState.REJECTED
@@ -379,16 +403,7 @@ def change_decide(*, actor: Actor, change_id: int, expected_version: int | None,
         timezone.now(),
         note.strip(),
     )
-    steps.bump(change)
-    change.save()
-    if approve:
-        lc = Lifecycle.objects.select_for_update().get(pk=steps.lifecycle_of(project).pk)
-        if not lc.goals_or_content_changed:
-            lc.goals_or_content_changed = True
-            _save(lc)
-    audit.record(actor=actor, action="projects.change.decide", obj=change, before=before,
-                 after=audit.snapshot(change, CHANGE_FIELDS))  # fmt: skip
-    return change
+    return _change_done(actor, project, change, before, "projects.change.decide", content_changed=approve)
 
 
 @transaction.atomic
@@ -417,19 +432,8 @@ def change_settle_unapproved(*, actor: Actor, change_id: int, expected_version: 
     ``ratify`` (补办变更审批 under procurement rules and 向上变更; the content then counts as changed, as
     for an approved request, PRJ-F3) or the approved content restored (核查确认已恢复). The authority's
     note (文号 of the after-the-fact approval, or what was checked) is required; the finding stays."""
-    found = ChangeRequest.objects.filter(pk=change_id).values_list("project_id", flat=True).first()
-    if found is None:
-        raise steps.missing("projects.change.not_found", change_id, "变更记录")
-    project = steps.locked(Project, found, actor, REVIEW, code="projects.change.not_found", what="变更记录")
-    change = ChangeRequest.objects.select_for_update().get(pk=change_id)
-    steps.check_version(change, expected_version, "projects.change.changed")
-    if change.state != ChangeState.UNAPPROVED:
-        raise Conflict(
-            "projects.change.wrong_state",
-            f"该变更当前为“{ChangeState(change.state).label}”，只有未经批准擅自变更才需补办审批或恢复。",
-            state=change.state,
-        )  # fmt: skip
-    steps.require_state(project, (ProjectState.APPROVED,), "处理擅自变更")
+    project, change = _change_locked(actor, change_id, expected_version, ChangeState.UNAPPROVED,
+                                     "只有未经批准擅自变更才需补办审批或恢复", "处理擅自变更")  # fmt: skip
     label = "补办审批意见（含批复文号）" if ratify else "恢复核查意见"
     steps.raise_errors([text_problem(note, NOTE_LIMIT, "note", label, required=True)])
     before = audit.snapshot(change, CHANGE_FIELDS)
@@ -439,16 +443,7 @@ def change_settle_unapproved(*, actor: Actor, change_id: int, expected_version: 
         timezone.now(),
         note.strip(),
     )
-    steps.bump(change)
-    change.save()
-    if ratify:
-        lc = Lifecycle.objects.select_for_update().get(pk=steps.lifecycle_of(project).pk)
-        if not lc.goals_or_content_changed:
-            lc.goals_or_content_changed = True
-            _save(lc)
-    audit.record(actor=actor, action="projects.change.settle", obj=change, before=before,
-                 after=audit.snapshot(change, CHANGE_FIELDS))  # fmt: skip
-    return change
+    return _change_done(actor, project, change, before, "projects.change.settle", content_changed=ratify)
 
 
 # --- facts ------------------------------------------------------------------------------------------------
