@@ -207,6 +207,13 @@ def recovery_notice(notice: RecoveryNotice) -> Document:
         Heading("判定依据", 1),
         DecisionsTable(tuple(notice.decisions)),
     ]
+    if notice.lifted_on is not None:  # reprinted after the freeze was lifted: say so, beside the original
+        blocks += [
+            Heading("解除冻结", 1),
+            Paragraph(
+                f"{notice.lifted_on} 解除冻结：{notice.lift_reason}。被冻结的资金恢复为待拨付，已收回的资金不再退回。"
+            ),
+        ]
     return Document(
         title="资金收回通知", number=notice.number, issuer=_issuer(project, "财政局"), date=notice.issued_on,
         blocks=tuple(blocks), footer=f"{notice.number}　项目编号 {project.pk}",

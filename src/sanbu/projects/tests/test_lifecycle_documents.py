@@ -196,8 +196,16 @@ def test_the_recovery_notice_names_the_rule_and_the_amounts(w: World, tmp_path: 
     )
     for text in (word, pdf):
         assert p.name in text and notice.number in text and "PRJ-F2" in text
-        assert "300,000 元" in text and "200,000 元" in text
+        assert "300,000 元" in text and "200,000 元" in text and "解除冻结" not in text
     assert cjk_embedded(fonts), fonts
+    # force majeure recognised on review: the reprint says the freeze was lifted, and why
+    funds.force_majeure_record(actor=w.authority, project_id=p.pk, reason="特大洪涝灾害")
+    funds.freeze_lift(actor=w.finance, project_id=p.pk, reason="经复核认定不可抗力", on=late)
+    word, pdf, _ = both(
+        lifecycle_documents.recovery_notice(RecoveryNotice.objects.get(pk=notice.pk)), tmp_path
+    )
+    for text in (word, pdf):
+        assert "解除冻结" in text and "经复核认定不可抗力" in text and notice.number in text
 
 
 @needs_poppler
