@@ -779,9 +779,8 @@ def _worker_main(alias: str, settings_dict: dict[str, Any], segment: Segment, an
 def _worker_answer(process: Any, answer: Any, segment: Segment) -> SegmentResult:
     """The worker's result; a worker that died or failed is an error naming its segment, never a wait."""
     where = f"审计链校验的工作进程（记录 {(segment.after or 0) + 1} 至 {segment.upto}）"
-    while not answer.poll(_WORKER_POLL_SECONDS):
-        if not process.is_alive() and not answer.poll(0):
-            break
+    while not answer.poll(_WORKER_POLL_SECONDS) and process.is_alive():
+        pass
     message: tuple[str, Any] = ("died", None)
     with contextlib.suppress(EOFError):  # EOF: it exited without a word
         if answer.poll(0):

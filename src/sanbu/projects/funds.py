@@ -75,16 +75,8 @@ PLAN_NOT_FOUND = "projects.plan.not_found"
 TRANCHE_NOT_FOUND = "projects.tranche.not_found"
 PLAN_FIELDS = ["jurisdiction_id", "year", "state", "document_number", "version"]
 TRANCHE_FIELDS = [
-    "project_id",
-    "number",
-    "amount",
-    "purpose",
-    "startup",
-    "state",
-    "paid_on",
-    "voucher",
-    "version",
-]
+    "project_id", "number", "amount", "purpose", "startup", "state", "paid_on", "voucher", "version",
+]  # fmt: skip
 LIFECYCLE_FIELDS = [
     "funding_mode", "funds_frozen", "started_on", "force_majeure", "closed_on", "balance",
     "goals_or_content_changed", "version",
@@ -528,9 +520,10 @@ def _startup_problem(project: Project, lc: Lifecycle, amount: Any) -> FieldError
         )["t"]
         or 0
     )
-    if before + amount >= _approved(project):
+    approved = _approved(project)
+    if before + amount >= approved:
         return FieldError("startup", "too_large",
-                          f"启动资金是部分资金，合计应少于批复金额 {_approved(project)} 元（已安排 {before} 元）；"
+                          f"启动资金是部分资金，合计应少于批复金额 {approved} 元（已安排 {before} 元）；"
                           "其余在考核验收通过后作为奖励资金拨付。")  # fmt: skip
     return None
 
